@@ -1,0 +1,98 @@
+# The project's verbs. `make run` and `make test` are the two a newcomer needs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV        := .venv
+BIN         := $(VENV)/bin
+PY          := $(BIN)/python
+MODEL       := models/current.tar.gz
+RASA_PORT   ?= 5005
+ACTION_PORT ?= 5055
+MIN_MACRO_F1 ?= 0.85
+
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 3
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+# Everything that changes the trained model.
+TRAIN_INPUTS := config.yml domain.yml $(shell find data bot/nlu -type f \( -name '*.yml' -o -name '*.jsonl' -o -name '*.py' \) 2>/dev/null)
+
+.PHONY: help setup run shell train test lint format validate test-stories nlu-eval bench-nlu pytest clean lock
+
+help:
+	@echo "make run        set up, train if needed, start the assistant (Ctrl-C stops)"
+	@echo "make test       lint, validate, train, test stories, NLU evaluation, pytest"
+	@echo "make shell      chat in the terminal"
+	@echo "make train      train the model if data or config changed"
+	@echo "make bench-nlu  accuracy, macro-F1 and confused intents on held-out data"
+	@echo "make lint       ruff check + format check;  make format  fix formatting"
+	@echo "make lock       re-pin requirements.lock from the current venv"
+
+# --- set-up -----------------------------------------------------------------------------
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@python=$$(scripts/find-python310) || exit 1; \
+	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then \
+	  echo "creating $(VENV) with $$python"; rm -rf $(VENV); "$$python" -m venv $(VENV) || exit 1; \
+	fi
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip==24.0
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(PY) -m pip check
+	@touch $@
+
+lock: setup
+	@{ echo "# Every package, transitive ones included, pinned for Python 3.10 / Rasa 3.6.21."; \
+	   echo "# Regenerate: make lock (after changing pyproject.toml)."; \
+	   $(PY) -m pip freeze --all --exclude-editable | grep -v '^pip=='; } > requirements.lock
+	@echo "requirements.lock: $$(grep -vc '^#' requirements.lock) packages pinned"
+
+# --- model ------------------------------------------------------------------------------
+train: $(MODEL)
+
+$(MODEL): $(VENV)/.installed $(TRAIN_INPUTS)
+	@echo "training (data or config changed) ..."
+	@start=$$(date +%s); \
+	$(BIN)/rasa train --fixed-model-name current --out models --quiet || exit 1; \
+	echo "training took $$(( $$(date +%s) - start )) s"
+	@touch $@
+
+# --- running ----------------------------------------------------------------------------
+run: $(MODEL)
+	$(PY) -m bot serve --rasa-port $(RASA_PORT) --action-port $(ACTION_PORT) --model $(MODEL)
+
+shell: $(MODEL)
+	$(PY) -m bot shell --action-port $(ACTION_PORT) --model $(MODEL)
+
+# --- checks -----------------------------------------------------------------------------
+test: setup lint validate train test-stories nlu-eval pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+validate: setup
+	$(BIN)/rasa data validate --quiet
+
+test-stories: $(MODEL)
+	$(BIN)/rasa test core --model $(MODEL) --stories tests/test_stories.yml \
+	  --fail-on-prediction-errors --out results/stories --quiet
+
+nlu-eval: $(MODEL)
+	$(PY) -m bot bench nlu --model $(MODEL) --data tests/nlu/heldout.yml \
+	  --min-macro-f1 $(MIN_MACRO_F1) --report results/nlu/bench.json
+
+bench-nlu: $(MODEL)
+	$(PY) -m bot bench nlu --model $(MODEL) --data tests/nlu/heldout.yml --top 15
+
+pytest: $(MODEL)
+	$(BIN)/pytest tests
+
+clean:
+	rm -rf models results .pytest_cache .ruff_cache

@@ -1,0 +1,62 @@
+"""The password reset form and the action that sends the link."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.bootstrap import get_container
+from bot.services.emails import find_email
+from bot.services.password_reset import ResetStatus
+
+
+class ValidatePasswordResetForm(FormValidationAction):
+    """Accepts an email typed in any wording; asks again, with an example, otherwise."""
+
+    def name(self) -> str:
+        return "validate_password_reset_form"
+
+    def validate_email(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        email = find_email(str(slot_value or ""))
+        if email is None:
+            dispatcher.utter_message(response="utter_invalid_email")
+            return {"email": None}
+        return {"email": email}
+
+
+class ActionRequestPasswordReset(Action):
+    """Sends a reset link if the address has an account; says the same words either way."""
+
+    def name(self) -> str:
+        return "action_request_password_reset"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        email = tracker.get_slot("email")
+        if not email:
+            dispatcher.utter_message(response="utter_invalid_email")
+            return [SlotSet("email", None)]
+        container = get_container()
+        result = await asyncio.to_thread(
+            container.password_reset.request_reset, email, tracker.sender_id
+        )
+        if result.status is ResetStatus.THROTTLED:
+            dispatcher.utter_message(response="utter_reset_throttled")
+        elif result.status is ResetStatus.INVALID_EMAIL:
+            dispatcher.utter_message(response="utter_invalid_email")
+            return [SlotSet("email", None)]
+        else:
+            dispatcher.utter_message(response="utter_reset_link_sent", email=result.email)
+        return []

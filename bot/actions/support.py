@@ -1,0 +1,47 @@
+"""Service status and reaching the support team."""
+
+from __future__ import annotations
+
+import asyncio
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.bootstrap import get_container
+from bot.services.support_hours import availability_sentence
+
+
+class ActionCheckServiceStatus(Action):
+    """Tells whether there is an ongoing incident."""
+
+    def name(self) -> str:
+        return "action_check_service_status"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        status = await asyncio.to_thread(get_container().status.current)
+        if status.operational:
+            dispatcher.utter_message(response="utter_status_ok", description=status.description)
+        else:
+            dispatcher.utter_message(
+                response="utter_status_incident", description=status.description
+            )
+        return []
+
+
+class ActionContactSupport(Action):
+    """Says how to reach a person and whether the team is working right now."""
+
+    def name(self) -> str:
+        return "action_contact_support"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        container = get_container()
+        sentence = availability_sentence(container.settings.vendor.support_hours, container.clock())
+        dispatcher.utter_message(response="utter_contact_support", availability=sentence)
+        return []

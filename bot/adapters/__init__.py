@@ -1,0 +1,1 @@
+"""Adapters: one module per external system, each with a built-in implementation."""

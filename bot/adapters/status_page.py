@@ -1,0 +1,38 @@
+"""Service status: the built-in status from settings (Statuspage adapter comes later)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.settings import BuiltinStatus
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    """What the status source says: indicator 'none' means all is well."""
+
+    indicator: str
+    description: str
+
+    @property
+    def operational(self) -> bool:
+        """True when there is no ongoing incident."""
+        return self.indicator == "none"
+
+
+class StatusSource(Protocol):
+    """Anything that can tell the current service status."""
+
+    def current(self) -> ServiceStatus:
+        """The status now."""
+
+
+class SettingsStatusSource:
+    """Built-in status: what the settings file says."""
+
+    def __init__(self, status: BuiltinStatus) -> None:
+        self._status = status
+
+    def current(self) -> ServiceStatus:
+        return ServiceStatus(self._status.indicator, self._status.description)

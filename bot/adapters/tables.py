@@ -1,0 +1,77 @@
+"""SQLAlchemy table definitions of the app database (SQLAlchemy Core, 2.0 style)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("name", String(200), nullable=False, default=""),
+    Column("status", String(20), nullable=False, default="active"),
+    Column("locked_until", DateTime(timezone=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+reset_tokens = Table(
+    "reset_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    # Only a SHA-256 of the token is kept; the token itself exists only in the email.
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True), nullable=True),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+Index("ix_reset_tokens_account", reset_tokens.c.account_id)
+
+# Every reset request, whether or not an account exists, keyed by a keyed hash of the
+# address: it feeds the throttle without storing which addresses people typed.
+reset_requests = Table(
+    "reset_requests",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email_hash", String(64), nullable=False),
+    Column("conversation_id", String(255), nullable=False, default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_reset_requests_email_time", reset_requests.c.email_hash, reset_requests.c.created_at)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("to_address", String(320), nullable=False),
+    Column("sender", String(320), nullable=False),
+    Column("subject", String(500), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("kind", String(50), nullable=False, default="general"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("conversation_id", String(255), nullable=False, default=""),
+    Column("account_id", Integer, nullable=True),
+    Column("event", String(50), nullable=False),
+    Column("outcome", String(50), nullable=False),
+)

@@ -1,0 +1,85 @@
+"""Wiring: build adapters and services once from settings.
+
+Actions call `get_container()`; tests build a `Container` directly with their own engine.
+Adapters are picked here, at start-up, never inside actions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.engine import Engine
+
+from bot.adapters.audit import SqlAuditLog
+from bot.adapters.database import create_engine, init_schema, utcnow
+from bot.adapters.directory import SqlDirectory, SqlResetRequestLog
+from bot.adapters.mailer import Mailer, OutboxMailer, SmtpMailer
+from bot.adapters.status_page import SettingsStatusSource, StatusSource
+from bot.services.password_reset import PasswordResetService
+from bot.settings import Settings, get_settings
+
+
+@dataclass
+class Container:
+    """Everything the actions and the command line use."""
+
+    settings: Settings
+    engine: Engine
+    directory: SqlDirectory
+    outbox: OutboxMailer
+    mailer: Mailer
+    audit: SqlAuditLog
+    status: StatusSource
+    password_reset: PasswordResetService
+    clock: Callable[[], datetime]
+
+
+def build_container(
+    settings: Settings, engine: Engine | None = None, clock: Callable[[], datetime] = utcnow
+) -> Container:
+    """Create the adapters chosen by `settings` and the services on top of them."""
+    engine = engine or create_engine(settings.database_url)
+    init_schema(engine)
+    directory = SqlDirectory(engine, clock)
+    outbox = OutboxMailer(engine, clock)
+    mailer: Mailer = SmtpMailer(settings.smtp) if settings.email_backend == "smtp" else outbox
+    audit = SqlAuditLog(engine, clock)
+    return Container(
+        settings=settings,
+        engine=engine,
+        directory=directory,
+        outbox=outbox,
+        mailer=mailer,
+        audit=audit,
+        status=SettingsStatusSource(settings.status),
+        password_reset=PasswordResetService(
+            directory=directory,
+            mailer=mailer,
+            requests_log=SqlResetRequestLog(engine),
+            audit=audit,
+            vendor=settings.vendor,
+            rules=settings.reset,
+            secret_key=settings.secret_key,
+            clock=clock,
+        ),
+        clock=clock,
+    )
+
+
+_container: Container | None = None
+
+
+def get_container() -> Container:
+    """The process-wide container, built on first use (not at import)."""
+    global _container
+    if _container is None:
+        _container = build_container(get_settings())
+    return _container
+
+
+def set_container(container: Container | None) -> None:
+    """Install the container actions use (tests and embedding); None rebuilds on next use."""
+    global _container
+    _container = container

@@ -1,0 +1,266 @@
+"""Command line: `python -m bot <group> <command>`.
+
+Groups: db, accounts, outbox, audit, serve, shell, bench. Every command exits 0 on success,
+1 when what was asked cannot be done, and 2 (with usage) when the call itself is wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.adapters.directory import AccountExistsError
+from bot.bootstrap import Container, build_container
+from bot.services.emails import is_valid_email, normalise_email
+from bot.settings import SettingsError, get_settings
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, default=_json_default, indent=2, ensure_ascii=False))
+
+
+def _email_argument(value: str) -> str:
+    if not is_valid_email(value):
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a valid email address (example: name@example.com)"
+        )
+    return normalise_email(value)
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"{value!r} must be greater than zero")
+    return number
+
+
+def _table(rows: list[list[str]], headers: list[str]) -> str:
+    widths = [max(len(str(c)) for c in column) for column in zip(headers, *rows, strict=False)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=False))]
+    lines += ["  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=False)) for row in rows]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+# --- commands -------------------------------------------------------------------------
+
+
+def cmd_db_init(container: Container, args: argparse.Namespace) -> int:
+    print(f"database ready: {container.engine.url.render_as_string(hide_password=True)}")
+    return 0
+
+
+def cmd_accounts_add(container: Container, args: argparse.Namespace) -> int:
+    locked_until = None
+    if args.lock_minutes:
+        locked_until = container.clock() + timedelta(minutes=args.lock_minutes)
+    try:
+        account = container.directory.add_account(
+            args.email,
+            name=args.name or "",
+            locked=bool(args.locked or args.lock_minutes),
+            locked_until=locked_until,
+        )
+    except AccountExistsError:
+        print(f"error: an account for {args.email} already exists", file=sys.stderr)
+        return 1
+    print(f"added account {account.id}: {account.email} ({account.status})")
+    return 0
+
+
+def cmd_accounts_list(container: Container, args: argparse.Namespace) -> int:
+    accounts = container.directory.list_accounts()
+    if args.json:
+        _print_json([asdict(a) for a in accounts])
+        return 0
+    if not accounts:
+        print("no accounts yet (add one: python -m bot accounts add EMAIL)")
+        return 0
+    rows = [
+        [str(a.id), a.email, a.name, a.status, f"{a.created_at:%Y-%m-%d %H:%M}"] for a in accounts
+    ]
+    print(_table(rows, ["id", "email", "name", "status", "created"]))
+    return 0
+
+
+def cmd_accounts_show(container: Container, args: argparse.Namespace) -> int:
+    account = container.directory.find_by_email(args.email)
+    if account is None:
+        print(f"error: no account for {args.email}", file=sys.stderr)
+        return 1
+    if args.json:
+        _print_json(asdict(account))
+    else:
+        for key, value in asdict(account).items():
+            print(f"{key}: {value}")
+    return 0
+
+
+def cmd_outbox_list(container: Container, args: argparse.Namespace) -> int:
+    messages = container.outbox.list_messages(to=args.to)
+    if args.json:
+        _print_json([asdict(m) for m in messages])
+        return 0
+    if not messages:
+        print("the outbox is empty")
+        return 0
+    for m in messages:
+        print(f"#{m.id} {m.created_at:%Y-%m-%d %H:%M:%S} to {m.to} [{m.kind}] {m.subject}")
+        if args.body:
+            print("    " + m.body.replace("\n", "\n    "))
+    return 0
+
+
+def cmd_audit_list(container: Container, args: argparse.Namespace) -> int:
+    entries = container.audit.list_entries()
+    if args.json:
+        _print_json([asdict(e) for e in entries])
+        return 0
+    if not entries:
+        print("the audit log is empty")
+        return 0
+    rows = [
+        [
+            str(e.id),
+            f"{e.created_at:%Y-%m-%d %H:%M:%S}",
+            e.event,
+            e.outcome,
+            str(e.account_id or "-"),
+            e.conversation_id,
+        ]
+        for e in entries
+    ]
+    print(_table(rows, ["id", "when", "event", "outcome", "account", "conversation"]))
+    return 0
+
+
+def cmd_serve(container: Container | None, args: argparse.Namespace) -> int:
+    from bot.serve import serve
+
+    return serve(
+        rasa_port=args.rasa_port,
+        action_port=args.action_port,
+        model=args.model,
+        host=args.host,
+    )
+
+
+def cmd_shell(container: Container | None, args: argparse.Namespace) -> int:
+    from bot.serve import shell
+
+    return shell(action_port=args.action_port, model=args.model)
+
+
+def cmd_bench_nlu(container: Container | None, args: argparse.Namespace) -> int:
+    from bot.bench_nlu import run_benchmark
+
+    return run_benchmark(args.model, args.data, args.top, args.min_macro_f1, args.report)
+
+
+# --- parser ---------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot", description="Sign-in help assistant: operations commands."
+    )
+    groups = parser.add_subparsers(dest="group", metavar="GROUP", required=True)
+
+    def command(sub: Any, name: str, handler: Callable, help_text: str, **kw: Any) -> Any:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(handler=handler, **kw)
+        return p
+
+    db = groups.add_parser("db", help="the app database").add_subparsers(
+        dest="command", metavar="COMMAND", required=True
+    )
+    command(db, "init", cmd_db_init, "create the app database tables (idempotent)")
+
+    accounts = groups.add_parser("accounts", help="accounts in the built-in directory")
+    acc = accounts.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    add = command(acc, "add", cmd_accounts_add, "add an account")
+    add.add_argument("email", type=_email_argument)
+    add.add_argument("--name", help="display name")
+    add.add_argument("--locked", action="store_true", help="create the account locked")
+    add.add_argument(
+        "--lock-minutes",
+        type=_positive_int,
+        metavar="N",
+        help="locked, unlocking by itself after N minutes",
+    )
+    lst = command(acc, "list", cmd_accounts_list, "list accounts")
+    lst.add_argument("--json", action="store_true", help="print JSON")
+    show = command(acc, "show", cmd_accounts_show, "show one account")
+    show.add_argument("email", type=_email_argument)
+    show.add_argument("--json", action="store_true", help="print JSON")
+
+    outbox = groups.add_parser("outbox", help="emails held by the built-in outbox")
+    out = outbox.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    olist = command(out, "list", cmd_outbox_list, "list emails, oldest first")
+    olist.add_argument("--json", action="store_true", help="print JSON (bodies included)")
+    olist.add_argument("--to", type=_email_argument, help="only emails to this address")
+    olist.add_argument("--body", action="store_true", help="print each body too")
+
+    audit = groups.add_parser("audit", help="the audit log of recovery events")
+    aud = audit.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    alist = command(aud, "list", cmd_audit_list, "list audit entries, oldest first")
+    alist.add_argument("--json", action="store_true", help="print JSON")
+
+    serve = groups.add_parser(
+        "serve", help="run the action server and the Rasa server (Ctrl-C stops both)"
+    )
+    serve.set_defaults(handler=cmd_serve, needs_container=False)
+    serve.add_argument("--rasa-port", type=_positive_int, default=5005)
+    serve.add_argument("--action-port", type=_positive_int, default=5055)
+    serve.add_argument("--host", default="127.0.0.1", help="interface to listen on")
+    serve.add_argument("--model", default="models", help="model file or folder")
+
+    shell = groups.add_parser("shell", help="chat with the assistant in this terminal")
+    shell.set_defaults(handler=cmd_shell, needs_container=False)
+    shell.add_argument("--action-port", type=_positive_int, default=5055)
+    shell.add_argument("--model", default="models", help="model file or folder")
+
+    bench = groups.add_parser("bench", help="benchmarks that print numbers")
+    b = bench.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    nlu = command(
+        b,
+        "nlu",
+        cmd_bench_nlu,
+        "intent accuracy and macro-F1 on held-out data",
+        needs_container=False,
+    )
+    nlu.add_argument("--model", default="models", help="model file or folder")
+    nlu.add_argument("--data", default="tests/nlu/heldout.yml", help="held-out NLU file")
+    nlu.add_argument("--top", type=_positive_int, default=10, help="confused pairs to show")
+    nlu.add_argument(
+        "--min-macro-f1", type=float, default=None, help="exit 1 when macro-F1 is below this"
+    )
+    nlu.add_argument("--report", default=None, help="also write a JSON report here")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    container = None
+    if getattr(args, "needs_container", True):
+        try:
+            container = build_container(get_settings())
+        except SettingsError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+    return args.handler(container, args)

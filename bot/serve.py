@@ -1,0 +1,188 @@
+"""Run the action server and the Rasa server together until Ctrl-C.
+
+Used by `make run` (`python -m bot serve`) and by the integration tests. The embedded
+default needs no other service: the app database and the tracker store are SQLite files
+under `var/` unless SIGNIN_DATABASE_URL / TRACKER_STORE_URL say otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from types import FrameType
+
+from bot.settings import PROJECT_ROOT
+
+READY_TIMEOUT_SECONDS = 300
+
+
+def server_environment(action_port: int, base: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment both servers need: endpoint URLs filled into endpoints.yml."""
+    env = dict(os.environ if base is None else base)
+    env.setdefault("ACTION_ENDPOINT_URL", f"http://127.0.0.1:{action_port}/webhook")
+    env.setdefault("TRACKER_STORE_URL", f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}")
+    env.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+    return env
+
+
+def action_server_command(port: int) -> list[str]:
+    """The action server (rasa_sdk) serving `bot.actions`."""
+    return [sys.executable, "-m", "rasa_sdk", "--actions", "bot.actions", "--port", str(port)]
+
+
+def rasa_server_command(port: int, model: str, host: str = "127.0.0.1") -> list[str]:
+    """The Rasa server with the REST and socketio channels from credentials.yml."""
+    return [
+        sys.executable, "-m", "rasa", "run",
+        "--model", model,
+        "--port", str(port),
+        "--interface", host,
+        "--credentials", str(PROJECT_ROOT / "credentials.yml"),
+        "--endpoints", str(PROJECT_ROOT / "endpoints.yml"),
+        "--cors", "*",
+    ]  # fmt: skip
+
+
+def wait_until_up(url: str, process: subprocess.Popen, timeout: float) -> bool:
+    """Poll `url` until it answers, the process dies, or `timeout` passes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return True
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.5)
+    return False
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    """Terminate, then kill what does not stop within 10 seconds."""
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    deadline = time.monotonic() + 10
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _instructions(rasa_port: int, host: str) -> str:
+    base = f"http://{host}:{rasa_port}"
+    return (
+        f"\nThe assistant is up.\n"
+        f"  REST:     curl -s -XPOST {base}/webhooks/rest/webhook "
+        f'-H \'Content-Type: application/json\' -d \'{{"sender": "me", "message": "hi"}}\'\n'
+        f"  socketio: {base}/socket.io (web chat widget)\n"
+        f"  terminal: make shell (in another terminal)\n"
+        f"  emails:   .venv/bin/python -m bot outbox list\n"
+        f"Press Ctrl-C to stop.\n"
+    )
+
+
+def serve(rasa_port: int, action_port: int, model: str, host: str = "127.0.0.1") -> int:
+    """Start both servers, print how to chat, and stop both on Ctrl-C or when one dies."""
+    from bot.bootstrap import get_container
+
+    get_container()  # creates the app database tables before the first conversation
+    (PROJECT_ROOT / "var").mkdir(exist_ok=True)
+    if not Path(model).exists():
+        print(f"error: no trained model at {model}; run `make train` first", file=sys.stderr)
+        return 1
+    env = server_environment(action_port)
+    processes: list[subprocess.Popen] = []
+    stopping = False
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        print(f"starting the action server on port {action_port} ...", flush=True)
+        actions = subprocess.Popen(
+            action_server_command(action_port), env=env, start_new_session=True
+        )
+        processes.append(actions)
+        if not wait_until_up(f"http://127.0.0.1:{action_port}/health", actions, 120):
+            print("error: the action server did not start (see its output above)", file=sys.stderr)
+            return 1
+        print(f"starting the Rasa server on port {rasa_port} (loading the model) ...", flush=True)
+        rasa = subprocess.Popen(
+            rasa_server_command(rasa_port, model, host), env=env, start_new_session=True
+        )
+        processes.append(rasa)
+        if not wait_until_up(f"http://127.0.0.1:{rasa_port}/", rasa, READY_TIMEOUT_SECONDS):
+            if not stopping:
+                print(
+                    "error: the Rasa server did not start (see its output above)", file=sys.stderr
+                )
+            return 0 if stopping else 1
+        print(_instructions(rasa_port, host), flush=True)
+        while not stopping:
+            for process in processes:
+                if process.poll() is not None:
+                    print(
+                        f"error: a server stopped (exit code {process.returncode})", file=sys.stderr
+                    )
+                    return 1
+            time.sleep(0.5)
+        return 0
+    finally:
+        if processes:
+            print("stopping ...", flush=True)
+        stop(processes)
+
+
+def shell(action_port: int, model: str) -> int:
+    """Chat in the terminal: reuse a running action server or start one for the session."""
+    from bot.bootstrap import get_container
+
+    get_container()
+    env = server_environment(action_port)
+    started: list[subprocess.Popen] = []
+    try:
+        if not _answers(f"http://127.0.0.1:{action_port}/health"):
+            actions = subprocess.Popen(
+                action_server_command(action_port),
+                env=env,
+                start_new_session=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            started.append(actions)
+            if not wait_until_up(f"http://127.0.0.1:{action_port}/health", actions, 120):
+                print("error: the action server did not start", file=sys.stderr)
+                return 1
+        command = [
+            sys.executable, "-m", "rasa", "shell", "--model", model,
+            "--endpoints", str(PROJECT_ROOT / "endpoints.yml"),
+        ]  # fmt: skip
+        return subprocess.call(command, env=env)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop(started)
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False

@@ -1,0 +1,1 @@
+"""Use cases in plain Python: no Rasa imports here."""

@@ -1,0 +1,141 @@
+"""Use case: a customer asks for a password reset link."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+from typing import Protocol
+from urllib.parse import urlencode
+
+from bot.adapters.directory import IdentityDirectory
+from bot.adapters.mailer import MailDeliveryError, Mailer
+from bot.models import EmailMessage
+from bot.services.emails import is_valid_email, normalise_email
+from bot.settings import ResetRules, Vendor
+
+log = logging.getLogger(__name__)
+
+
+class ResetRequestLog(Protocol):
+    """Where reset requests are counted for the throttle."""
+
+    def record(self, email_hash: str, conversation_id: str, at: datetime) -> None: ...
+
+    def count_for_email(self, email_hash: str, since: datetime) -> int: ...
+
+    def count_for_conversation(self, conversation_id: str) -> int: ...
+
+
+class AuditLog(Protocol):
+    """Where recovery events are recorded."""
+
+    def record(
+        self, event: str, outcome: str, conversation_id: str = "", account_id: int | None = None
+    ) -> None: ...
+
+
+class ResetStatus(Enum):
+    """What the customer is told. Deliberately nothing that depends on account existence."""
+
+    ACCEPTED = "accepted"  # "if an account exists, an email is on its way"
+    THROTTLED = "throttled"  # too many requests for this address or conversation
+    INVALID_EMAIL = "invalid_email"
+
+
+@dataclass(frozen=True)
+class ResetResult:
+    """The outcome shown to the customer."""
+
+    status: ResetStatus
+    email: str
+    valid_minutes: int
+
+
+class PasswordResetService:
+    """Issues single-use reset links by email, without revealing whether an account exists."""
+
+    def __init__(
+        self,
+        directory: IdentityDirectory,
+        mailer: Mailer,
+        requests_log: ResetRequestLog,
+        audit: AuditLog,
+        vendor: Vendor,
+        rules: ResetRules,
+        secret_key: str,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._directory = directory
+        self._mailer = mailer
+        self._requests = requests_log
+        self._audit = audit
+        self._vendor = vendor
+        self._rules = rules
+        self._secret = secret_key.encode("utf-8")
+        self._clock = clock
+
+    def email_key(self, email: str) -> str:
+        """Keyed hash of an address: lets us count requests without storing addresses."""
+        return hmac.new(self._secret, normalise_email(email).encode(), hashlib.sha256).hexdigest()
+
+    def request_reset(self, email: str, conversation_id: str) -> ResetResult:
+        """Send a reset link to the account registered with `email`, if there is one."""
+        email = normalise_email(email)
+        minutes = self._rules.token_minutes
+        if not is_valid_email(email):
+            return ResetResult(ResetStatus.INVALID_EMAIL, email, minutes)
+        now = self._clock()
+        key = self.email_key(email)
+        recent = self._requests.count_for_email(key, now - timedelta(hours=1))
+        in_conversation = self._requests.count_for_conversation(conversation_id)
+        if (
+            recent >= self._rules.per_email_per_hour
+            or in_conversation >= self._rules.per_conversation
+        ):
+            self._audit.record("reset_requested", "throttled", conversation_id)
+            return ResetResult(ResetStatus.THROTTLED, email, minutes)
+        self._requests.record(key, conversation_id, now)
+
+        account = self._directory.find_by_email(email)
+        if account is None:
+            self._audit.record("reset_requested", "no_account", conversation_id)
+            return ResetResult(ResetStatus.ACCEPTED, email, minutes)
+
+        token = self._directory.issue_reset_token(account.id, timedelta(minutes=minutes))
+        try:
+            self._mailer.send(self._reset_email(account.email, token, minutes))
+        except MailDeliveryError:
+            # Same words to the customer (anything else would reveal the account exists);
+            # operators see the failure in the log and the audit table.
+            log.exception("reset email for account %s could not be delivered", account.id)
+            self._audit.record("reset_requested", "delivery_failed", conversation_id, account.id)
+            return ResetResult(ResetStatus.ACCEPTED, email, minutes)
+        self._audit.record("reset_requested", "email_sent", conversation_id, account.id)
+        return ResetResult(ResetStatus.ACCEPTED, email, minutes)
+
+    def _reset_email(self, to: str, token: str, minutes: int) -> EmailMessage:
+        vendor = self._vendor
+        link = f"{vendor.reset_url}?{urlencode({'token': token})}"
+        body = (
+            f"Hello,\n\n"
+            f"Someone (we hope you) asked to reset the password of your {vendor.name} account.\n"
+            f"Choose a new password here:\n\n{link}\n\n"
+            f"The link works once and expires in {minutes} minutes. Asking for another link "
+            f"switches this one off.\n\n"
+            f"If you did not ask for this, ignore this email: your password stays as it is.\n"
+            f"We will never ask you for your password or a verification code by email, chat "
+            f"or phone.\n\n"
+            f"{vendor.name} account support\n{vendor.support_url}\n"
+        )
+        return EmailMessage(
+            to=to,
+            sender=vendor.email_sender,
+            subject=f"Reset your {vendor.name} password",
+            body=body,
+            kind="password_reset",
+        )

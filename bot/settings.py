@@ -1,0 +1,232 @@
+"""Settings, read once.
+
+Vendor facts (name, domains, support hours, password policy) come from one YAML file
+(`settings.yml` at the repository root unless `SIGNIN_SETTINGS_FILE` names another);
+deployment details (database, email backend) come from environment variables.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import time
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SETTINGS_FILE = PROJECT_ROOT / "settings.yml"
+# Keys the hashes used for throttling; set SIGNIN_SECRET_KEY in any real deployment.
+DEVELOPMENT_SECRET_KEY = "development-only-secret-key"
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class SettingsError(ValueError):
+    """The settings file or environment holds a value we cannot use."""
+
+
+@dataclass(frozen=True)
+class SupportHours:
+    """When people answer: weekdays (0 = Monday), opening and closing time, time zone."""
+
+    timezone: str = "UTC"
+    days: tuple[int, ...] = (0, 1, 2, 3, 4)
+    opens: time = time(8, 0)
+    closes: time = time(18, 0)
+
+    def describe(self) -> str:
+        """Human wording such as 'Mon–Fri 08:00–18:00 (Europe/London)'."""
+        names = [DAY_NAMES[d].capitalize() for d in self.days]
+        if len(names) > 2 and list(self.days) == list(range(self.days[0], self.days[-1] + 1)):
+            span = f"{names[0]}–{names[-1]}"
+        else:
+            span = ", ".join(names)
+        return f"{span} {self.opens:%H:%M}–{self.closes:%H:%M} ({self.timezone})"
+
+
+@dataclass(frozen=True)
+class Vendor:
+    """Who the assistant speaks for."""
+
+    name: str
+    official_domains: tuple[str, ...]
+    sign_in_url: str
+    reset_url: str
+    support_url: str
+    email_sender: str
+    phishing_report_address: str
+    support_hours: SupportHours
+
+
+@dataclass(frozen=True)
+class PasswordPolicy:
+    """The password rules customers are told about."""
+
+    min_length: int = 12
+    max_length: int = 128
+    require_upper: bool = True
+    require_lower: bool = True
+    require_digit: bool = True
+    require_symbol: bool = False
+
+    def describe(self) -> str:
+        """One sentence listing the rules."""
+        needs = [
+            label
+            for flag, label in (
+                (self.require_upper, "an upper-case letter"),
+                (self.require_lower, "a lower-case letter"),
+                (self.require_digit, "a digit"),
+                (self.require_symbol, "a symbol"),
+            )
+            if flag
+        ]
+        rule = f"at least {self.min_length} characters"
+        if needs:
+            rule += ", with " + ", ".join(needs[:-1]) + (" and " if len(needs) > 1 else "")
+            rule += needs[-1]
+        return rule
+
+
+@dataclass(frozen=True)
+class ResetRules:
+    """Lifetime and throttles of password reset links."""
+
+    token_minutes: int = 30
+    per_email_per_hour: int = 3
+    per_conversation: int = 5
+
+
+@dataclass(frozen=True)
+class Lockout:
+    """How long a temporary lock after failed sign-ins lasts."""
+
+    minutes: int = 30
+
+
+@dataclass(frozen=True)
+class BuiltinStatus:
+    """The status reported when no status page is configured."""
+
+    indicator: str = "none"
+    description: str = "All systems operational"
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where the SMTP email backend sends mail."""
+
+    host: str = "localhost"
+    port: int = 25
+    username: str = ""
+    password: str = field(default="", repr=False)
+    starttls: bool = False
+    timeout_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the assistant reads from its environment, in one immutable object."""
+
+    vendor: Vendor
+    password_policy: PasswordPolicy
+    reset: ResetRules
+    lockout: Lockout
+    status: BuiltinStatus
+    database_url: str
+    email_backend: str
+    smtp: SmtpSettings
+    secret_key: str = field(repr=False)
+    settings_file: Path
+
+
+def _parse_time(value: Any, key: str) -> time:
+    try:
+        hours, minutes = str(value).split(":")
+        return time(int(hours), int(minutes))
+    except ValueError as exc:
+        raise SettingsError(f"{key}: expected HH:MM, got {value!r}") from exc
+
+
+def _parse_days(values: Any) -> tuple[int, ...]:
+    days = []
+    for value in values or ():
+        name = str(value).strip().lower()[:3]
+        if name not in DAY_NAMES:
+            raise SettingsError(f"vendor.support_hours.days: unknown day {value!r}")
+        days.append(DAY_NAMES.index(name))
+    return tuple(sorted(set(days)))
+
+
+def _require(mapping: Mapping[str, Any], key: str, where: str) -> Any:
+    if key not in mapping or mapping[key] in (None, ""):
+        raise SettingsError(f"{where}.{key} is missing")
+    return mapping[key]
+
+
+def _vendor(raw: Mapping[str, Any]) -> Vendor:
+    hours = raw.get("support_hours") or {}
+    domains = tuple(str(d).strip().lower() for d in _require(raw, "official_domains", "vendor"))
+    return Vendor(
+        name=str(_require(raw, "name", "vendor")),
+        official_domains=domains,
+        sign_in_url=str(_require(raw, "sign_in_url", "vendor")),
+        reset_url=str(_require(raw, "reset_url", "vendor")),
+        support_url=str(_require(raw, "support_url", "vendor")),
+        email_sender=str(_require(raw, "email_sender", "vendor")),
+        phishing_report_address=str(_require(raw, "phishing_report_address", "vendor")),
+        support_hours=SupportHours(
+            timezone=str(hours.get("timezone", "UTC")),
+            days=_parse_days(hours.get("days", DAY_NAMES[:5])),
+            opens=_parse_time(hours.get("open", "08:00"), "vendor.support_hours.open"),
+            closes=_parse_time(hours.get("close", "18:00"), "vendor.support_hours.close"),
+        ),
+    )
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{PROJECT_ROOT / 'var' / 'app.db'}"
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from the settings file and environment (no caching)."""
+    env = os.environ if env is None else env
+    path = Path(env.get("SIGNIN_SETTINGS_FILE") or DEFAULT_SETTINGS_FILE)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise SettingsError(f"cannot read settings file {path}: {exc}") from exc
+    backend = env.get("SIGNIN_EMAIL_BACKEND", "outbox").strip().lower()
+    if backend not in ("outbox", "smtp"):
+        raise SettingsError(f"SIGNIN_EMAIL_BACKEND must be 'outbox' or 'smtp', not {backend!r}")
+    try:
+        return Settings(
+            vendor=_vendor(_require(raw, "vendor", "settings")),
+            password_policy=PasswordPolicy(**(raw.get("password_policy") or {})),
+            reset=ResetRules(**(raw.get("reset") or {})),
+            lockout=Lockout(**(raw.get("lockout") or {})),
+            status=BuiltinStatus(**(raw.get("status") or {})),
+            database_url=env.get("SIGNIN_DATABASE_URL") or _default_database_url(),
+            email_backend=backend,
+            smtp=SmtpSettings(
+                host=env.get("SIGNIN_SMTP_HOST", "localhost"),
+                port=int(env.get("SIGNIN_SMTP_PORT", "25")),
+                username=env.get("SIGNIN_SMTP_USERNAME", ""),
+                password=env.get("SIGNIN_SMTP_PASSWORD", ""),
+                starttls=env.get("SIGNIN_SMTP_STARTTLS", "false").lower() in ("1", "true", "yes"),
+                timeout_seconds=float(env.get("SIGNIN_SMTP_TIMEOUT", "10")),
+            ),
+            secret_key=env.get("SIGNIN_SECRET_KEY") or DEVELOPMENT_SECRET_KEY,
+            settings_file=path,
+        )
+    except TypeError as exc:  # an unknown key in one of the sections
+        raise SettingsError(f"{path}: {exc}") from exc
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read on first use."""
+    return load_settings()

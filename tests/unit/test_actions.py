@@ -1,0 +1,207 @@
+"""Actions on real rasa_sdk Trackers and CollectingDispatchers, with the real container."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions.fallback import ActionFallbackSuggest
+from bot.actions.password_reset import ActionRequestPasswordReset, ValidatePasswordResetForm
+from bot.actions.session import ActionSessionStart
+from bot.actions.support import ActionCheckServiceStatus, ActionContactSupport
+from bot.bootstrap import Container
+from bot.settings import PROJECT_ROOT
+
+DOMAIN: dict[str, Any] = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())
+
+
+def _user(text: str, intent: str, confidence: float = 0.9, ranking=None) -> dict[str, Any]:
+    return {
+        "event": "user",
+        "text": text,
+        "parse_data": {
+            "intent": {"name": intent, "confidence": confidence},
+            "intent_ranking": ranking or [{"name": intent, "confidence": confidence}],
+            "entities": [],
+            "text": text,
+        },
+    }
+
+
+def make_tracker(
+    events: list[dict[str, Any]] | None = None,
+    slots: dict[str, Any] | None = None,
+    active_loop: str | None = None,
+    sender: str = "conv-1",
+) -> Tracker:
+    events = events or []
+    latest = next((e for e in reversed(events) if e["event"] == "user"), None)
+    return Tracker.from_dict(
+        {
+            "sender_id": sender,
+            "slots": slots or {},
+            "latest_message": latest["parse_data"] if latest else {},
+            "events": events,
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {"name": active_loop} if active_loop else {},
+            "latest_action_name": None,
+        }
+    )
+
+
+def run(action: Any, tracker: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tracker, DOMAIN))
+    return events, dispatcher.messages
+
+
+# --- password reset -----------------------------------------------------------------------
+
+
+def test_reset_action_sends_email_for_a_known_account(container: Container) -> None:
+    container.directory.add_account("jane@example.com")
+    events, messages = run(
+        ActionRequestPasswordReset(), make_tracker(slots={"email": "jane@example.com"})
+    )
+    assert events == []
+    assert messages[0]["response"] == "utter_reset_link_sent"
+    assert messages[0]["email"] == "jane@example.com"
+    assert [m.to for m in container.outbox.list_messages()] == ["jane@example.com"]
+
+
+def test_reset_action_says_the_same_for_an_unknown_address(container: Container) -> None:
+    container.directory.add_account("jane@example.com")
+    _, known = run(
+        ActionRequestPasswordReset(),
+        make_tracker(slots={"email": "jane@example.com"}, sender="a"),
+    )
+    _, unknown = run(
+        ActionRequestPasswordReset(),
+        make_tracker(slots={"email": "ghost@example.com"}, sender="b"),
+    )
+    assert [m["response"] for m in known] == [m["response"] for m in unknown]
+    assert {k: v for k, v in known[0].items() if k != "email"} == {
+        k: v for k, v in unknown[0].items() if k != "email"
+    }
+    assert len(container.outbox.list_messages()) == 1
+
+
+def test_reset_action_reports_the_throttle(container: Container) -> None:
+    for i in range(container.settings.reset.per_email_per_hour):
+        run(
+            ActionRequestPasswordReset(),
+            make_tracker(slots={"email": "x@example.com"}, sender=f"c{i}"),
+        )
+    _, messages = run(
+        ActionRequestPasswordReset(), make_tracker(slots={"email": "x@example.com"}, sender="z")
+    )
+    assert messages[0]["response"] == "utter_reset_throttled"
+
+
+def test_reset_action_without_email_asks_again(container: Container) -> None:
+    events, messages = run(ActionRequestPasswordReset(), make_tracker(slots={"email": None}))
+    assert messages[0]["response"] == "utter_invalid_email"
+    assert events == [{"event": "slot", "timestamp": None, "name": "email", "value": None}]
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("my email is Jane@Example.com", "jane@example.com"),
+        ("jane@example.com", "jane@example.com"),
+        ("jane at example dot com", None),
+        ("jane@example", None),
+    ],
+)
+def test_form_validation_extracts_or_asks_again(
+    container: Container, typed: str, expected: str | None
+) -> None:
+    tracker = make_tracker(
+        events=[
+            _user(typed, "inform"),
+            {"event": "slot", "name": "email", "value": typed},
+        ],
+        slots={"email": typed, "requested_slot": "email"},
+        active_loop="password_reset_form",
+    )
+    events, messages = run(ValidatePasswordResetForm(), tracker)
+    assert {"event": "slot", "timestamp": None, "name": "email", "value": expected} in events
+    if expected is None:
+        assert [m["response"] for m in messages] == ["utter_invalid_email"]
+    else:
+        assert messages == []
+
+
+# --- fallback -----------------------------------------------------------------------------
+
+
+def test_first_fallback_suggests_the_likely_topics() -> None:
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.4},
+        {"name": "greet", "confidence": 0.3},
+        {"name": "account_locked", "confidence": 0.25},
+        {"name": "forgot_password", "confidence": 0.2},
+        {"name": "mfa_code_missing", "confidence": 0.1},
+        {"name": "browser_issue", "confidence": 0.05},
+    ]
+    tracker = make_tracker(events=[_user("blocked thing help", "nlu_fallback", 0.4, ranking)])
+    _, messages = run(ActionFallbackSuggest(), tracker)
+    assert messages[0]["response"] == "utter_fallback_suggest"
+    assert [b["payload"] for b in messages[0]["buttons"]] == [
+        "/account_locked",
+        "/forgot_password",
+        "/mfa_code_missing",
+        "/out_of_scope",
+    ]
+
+
+def test_second_fallback_in_a_row_offers_a_person() -> None:
+    tracker = make_tracker(
+        events=[
+            _user("hello", "greet"),
+            _user("asdf qwer", "nlu_fallback", 0.3),
+            {"event": "bot", "text": "Sorry, I'm not sure I understood."},
+            _user("zxcv", "nlu_fallback", 0.2),
+        ]
+    )
+    _, messages = run(ActionFallbackSuggest(), tracker)
+    assert messages[0]["response"] == "utter_fallback_offer_human"
+    assert messages[0]["buttons"][0]["payload"] == "/request_human"
+
+
+# --- session, status, support ---------------------------------------------------------------
+
+
+def test_session_start_fills_every_vendor_placeholder(container: Container) -> None:
+    events, _ = run(ActionSessionStart(), make_tracker())
+    assert events[0]["event"] == "session_started"
+    assert (events[-1]["event"], events[-1]["name"]) == ("action", "action_listen")
+    filled = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    assert filled["vendor_name"] == container.settings.vendor.name
+    # every {placeholder} used by a response is either filled here or passed by an action
+    placeholders = set()
+    for variants in DOMAIN["responses"].values():
+        for variant in variants:
+            text = variant.get("text", "")
+            placeholders |= {p.split("}")[0] for p in text.split("{")[1:]}
+    passed_by_actions = {"email", "description", "availability"}
+    assert placeholders - passed_by_actions <= set(filled)
+
+
+def test_status_reports_operational_by_default(container: Container) -> None:
+    _, messages = run(ActionCheckServiceStatus(), make_tracker())
+    assert messages[0]["response"] == "utter_status_ok"
+
+
+def test_contact_support_says_whether_people_are_in(container: Container, clock) -> None:
+    _, during = run(ActionContactSupport(), make_tracker())  # Monday 10:00 UTC
+    clock.advance(days=5)  # Saturday
+    _, weekend = run(ActionContactSupport(), make_tracker())
+    assert "available now" in during[0]["availability"]
+    assert "away" in weekend[0]["availability"]
