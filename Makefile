@@ -14,6 +14,8 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
+# Rasa 3.6's dependencies print pages of deprecation notices; they are not ours to fix.
+export PYTHONWARNINGS := ignore::DeprecationWarning
 
 # Everything that changes the trained model.
 TRAIN_INPUTS := config.yml domain.yml $(shell find data bot/nlu -type f \( -name '*.yml' -o -name '*.jsonl' -o -name '*.py' \) 2>/dev/null)
@@ -55,7 +57,7 @@ train: $(MODEL)
 $(MODEL): $(VENV)/.installed $(TRAIN_INPUTS)
 	@echo "training (data or config changed) ..."
 	@start=$$(date +%s); \
-	$(BIN)/rasa train --fixed-model-name current --out models --quiet || exit 1; \
+	$(BIN)/rasa train --fixed-model-name current --out models || exit 1; \
 	echo "training took $$(( $$(date +%s) - start )) s"
 	@touch $@
 

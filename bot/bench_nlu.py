@@ -148,6 +148,9 @@ def run_benchmark(
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     logging.getLogger("rasa").setLevel(logging.WARNING)
     from rasa.shared.nlu.training_data.loading import load_data
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)
 
     try:
         model_path = _resolve_model(model)
