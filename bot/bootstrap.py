@@ -16,8 +16,12 @@ from bot.adapters.audit import SqlAuditLog
 from bot.adapters.database import create_engine, init_schema, utcnow
 from bot.adapters.directory import SqlDirectory, SqlResetRequestLog
 from bot.adapters.mailer import Mailer, OutboxMailer, SmtpMailer
+from bot.adapters.rate_log import SqlRateLog
 from bot.adapters.status_page import SettingsStatusSource, StatusSource
+from bot.adapters.verification_store import SqlEmailChangeStore, SqlVerificationStore
 from bot.services.password_reset import PasswordResetService
+from bot.services.recovery import RecoveryService
+from bot.services.verification import VerificationService
 from bot.settings import Settings, get_settings
 
 
@@ -33,6 +37,11 @@ class Container:
     audit: SqlAuditLog
     status: StatusSource
     password_reset: PasswordResetService
+    verification: VerificationService
+    verification_store: SqlVerificationStore
+    recovery: RecoveryService
+    email_changes: SqlEmailChangeStore
+    rate_log: SqlRateLog
     clock: Callable[[], datetime]
 
 
@@ -46,6 +55,9 @@ def build_container(
     outbox = OutboxMailer(engine, clock)
     mailer: Mailer = SmtpMailer(settings.smtp) if settings.email_backend == "smtp" else outbox
     audit = SqlAuditLog(engine, clock)
+    store = SqlVerificationStore(engine)
+    rate_log = SqlRateLog(engine)
+    email_changes = SqlEmailChangeStore(engine)
     return Container(
         settings=settings,
         engine=engine,
@@ -64,6 +76,28 @@ def build_container(
             secret_key=settings.secret_key,
             clock=clock,
         ),
+        verification=VerificationService(
+            directory=directory,
+            store=store,
+            rate_log=rate_log,
+            mailer=mailer,
+            audit=audit,
+            vendor=settings.vendor,
+            secret_key=settings.secret_key,
+            clock=clock,
+        ),
+        verification_store=store,
+        recovery=RecoveryService(
+            directory=directory,
+            mailer=mailer,
+            audit=audit,
+            email_changes=email_changes,
+            vendor=settings.vendor,
+            reset_rules=settings.reset,
+            clock=clock,
+        ),
+        email_changes=email_changes,
+        rate_log=rate_log,
         clock=clock,
     )
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.adapters.directory import AccountExistsError
 from bot.bootstrap import Container, build_container
+from bot.models import MFA_METHODS
 from bot.services.emails import is_valid_email, normalise_email
 from bot.settings import SettingsError, get_settings
 
@@ -48,6 +49,19 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _last4(value: str) -> str:
+    if not (len(value) == 4 and value.isdigit()):
+        raise argparse.ArgumentTypeError(f"{value!r} is not 4 digits")
+    return value
+
+
+def _year_month(value: str) -> str:
+    try:
+        return datetime.strptime(value, "%Y-%m").strftime("%Y-%m")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a month like 2024-03") from None
+
+
 def _table(rows: list[list[str]], headers: list[str]) -> str:
     widths = [max(len(str(c)) for c in column) for column in zip(headers, *rows, strict=False)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=False))]
@@ -73,11 +87,32 @@ def cmd_accounts_add(container: Container, args: argparse.Namespace) -> int:
             name=args.name or "",
             locked=bool(args.locked or args.lock_minutes),
             locked_until=locked_until,
+            lock_reason="failed_attempts"
+            if args.lock_minutes
+            else ("admin" if args.locked else ""),
+            mfa=tuple(args.mfa or ()),
+            phone_last4=args.phone or "",
+            devices=(args.device,) if args.device else (),
         )
     except AccountExistsError:
         print(f"error: an account for {args.email} already exists", file=sys.stderr)
         return 1
-    print(f"added account {account.id}: {account.email} ({account.status})")
+    facts = {
+        "license_last4": args.license_key,
+        "purchase_month": args.purchase,
+        "device_name": args.device,
+        "postcode": args.postcode,
+    }
+    for kind, value in facts.items():
+        if value:
+            container.verification_store.set_fact(
+                account.id, kind, container.verification.fact_hash(kind, value)
+            )
+    stored = [kind for kind, value in facts.items() if value]
+    print(
+        f"added account {account.id}: {account.email} ({account.status}); "
+        f"verification facts: {', '.join(stored) or 'none'}"
+    )
     return 0
 
 
@@ -101,10 +136,15 @@ def cmd_accounts_show(container: Container, args: argparse.Namespace) -> int:
     if account is None:
         print(f"error: no account for {args.email}", file=sys.stderr)
         return 1
+    shown = asdict(account)
+    shown["mfa_factors"] = list(account.mfa_factors)
+    shown["active_sessions"] = container.directory.active_sessions(account.id)
+    shown["verification_facts"] = sorted(container.verification_store.facts(account.id))
+    shown["pending_email_changes"] = container.email_changes.pending(account.id)
     if args.json:
-        _print_json(asdict(account))
+        _print_json(shown)
     else:
-        for key, value in asdict(account).items():
+        for key, value in shown.items():
             print(f"{key}: {value}")
     return 0
 
@@ -199,8 +239,26 @@ def build_parser() -> argparse.ArgumentParser:
         "--lock-minutes",
         type=_positive_int,
         metavar="N",
-        help="locked, unlocking by itself after N minutes",
+        help="locked after failed sign-ins, unlocking by itself after N minutes",
     )
+    add.add_argument(
+        "--mfa",
+        nargs="+",
+        choices=MFA_METHODS,
+        metavar="METHOD",
+        help=f"enrolled 2-step methods, primary first ({', '.join(MFA_METHODS)})",
+    )
+    add.add_argument(
+        "--phone", type=_last4, metavar="LAST4", help="last 4 digits of the SMS number"
+    )
+    add.add_argument(
+        "--license-key",
+        metavar="KEY",
+        help="license key (only a keyed hash of its last 4 characters is kept)",
+    )
+    add.add_argument("--purchase", type=_year_month, metavar="YYYY-MM", help="purchase month")
+    add.add_argument("--device", metavar="NAME", help="a protected device (also a session)")
+    add.add_argument("--postcode", metavar="CODE", help="billing postal code")
     lst = command(acc, "list", cmd_accounts_list, "list accounts")
     lst.add_argument("--json", action="store_true", help="print JSON")
     show = command(acc, "show", cmd_accounts_show, "show one account")

@@ -5,17 +5,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+MFA_METHODS = ("sms", "email", "totp", "push")
+
 
 @dataclass(frozen=True)
 class Account:
-    """A customer account in the identity directory."""
+    """A customer account in the identity directory (whatever the provider)."""
 
-    id: int
+    id: str
     email: str
     name: str
-    status: str  # "active" | "locked"
-    locked_until: datetime | None
-    created_at: datetime
+    status: str  # "active" | "locked" | "suspended"
+    locked_until: datetime | None = None  # a temporary lock lifts by itself at this time
+    lock_reason: str = ""  # "failed_attempts" | "admin" | ""
+    mfa_factors: tuple[str, ...] = ()  # enrolled methods, primary first: sms|email|totp|push
+    phone_last4: str = ""  # of the number SMS codes go to
+    created_at: datetime | None = None
+
+    def is_locked(self, now: datetime) -> bool:
+        """Locked now (a temporary lock whose time has passed no longer counts)."""
+        if self.status != "locked":
+            return False
+        return self.locked_until is None or self.locked_until > now
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ class AuditEntry:
     id: int
     created_at: datetime
     conversation_id: str
-    account_id: int | None
+    account_id: str | None
     event: str
     outcome: str
 
@@ -33,7 +33,7 @@ class SqlAuditLog:
         self._clock = clock
 
     def record(
-        self, event: str, outcome: str, conversation_id: str = "", account_id: int | None = None
+        self, event: str, outcome: str, conversation_id: str = "", account_id: str | None = None
     ) -> None:
         """Write one entry; never includes an email address or anything the customer typed."""
         with self._engine.begin() as conn:

@@ -13,12 +13,18 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.engine import Engine, Row
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import IntegrityError
 
 from bot.adapters.database import as_utc, utcnow
-from bot.adapters.tables import accounts, reset_requests, reset_tokens
+from bot.adapters.tables import (
+    accounts,
+    mfa_factors,
+    reset_requests,
+    reset_tokens,
+    sessions,
+)
 from bot.models import Account
 
 
@@ -26,14 +32,35 @@ class AccountExistsError(ValueError):
     """An account with that email is already in the directory."""
 
 
+class IdentityUnavailableError(RuntimeError):
+    """The identity provider could not answer (down, slow, refused our credentials).
+
+    Services turn this into an apology and an offer of a person, never a stack trace.
+    """
+
+
 class IdentityDirectory(Protocol):
-    """What the services need from an identity provider."""
+    """What the services need from an identity provider (built-in SQL, Okta, ...).
+
+    Account ids are strings: the built-in directory's are numbers as text, Okta's look like
+    "00u1a2b3c4". Every method raises IdentityUnavailableError when the provider is down.
+    """
 
     def find_by_email(self, email: str) -> Account | None:
-        """The account registered with `email` (normalised), or None."""
+        """The account whose sign-in email is `email` (normalised), or None."""
 
-    def issue_reset_token(self, account_id: int, ttl: timedelta) -> str:
-        """A new single-use reset token; every earlier unused token of the account stops working."""
+    def start_password_reset(self, account_id: str, ttl: timedelta) -> str | None:
+        """Begin a reset. Returns a single-use token for us to email, or None when the
+        provider emails the customer itself. Earlier reset links stop working."""
+
+    def unlock(self, account_id: str) -> None:
+        """Lift a lock after failed sign-ins."""
+
+    def reset_factors(self, account_id: str) -> None:
+        """Remove every MFA factor; the customer enrols again at the next sign-in."""
+
+    def clear_sessions(self, account_id: str) -> None:
+        """Sign the account out everywhere."""
 
 
 def hash_token(token: str) -> str:
@@ -41,23 +68,65 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def _account(row: Row) -> Account:
-    return Account(
-        id=row.id,
-        email=row.email,
-        name=row.name,
-        status=row.status,
-        locked_until=as_utc(row.locked_until),
-        created_at=as_utc(row.created_at),
-    )
-
-
 class SqlDirectory:
-    """Built-in identity directory stored in the app database."""
+    """Built-in identity directory stored in the app database (the default)."""
 
     def __init__(self, engine: Engine, clock: Callable[[], datetime] = utcnow) -> None:
         self._engine = engine
         self._clock = clock
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def _load(self, conn: Connection, row: Row) -> Account:
+        methods = conn.execute(
+            select(mfa_factors.c.method)
+            .where(mfa_factors.c.account_id == row.id)
+            .order_by(mfa_factors.c.id)
+        ).scalars()
+        return Account(
+            id=str(row.id),
+            email=row.email,
+            name=row.name,
+            status=row.status,
+            locked_until=as_utc(row.locked_until),
+            lock_reason=row.lock_reason,
+            mfa_factors=tuple(methods),
+            phone_last4=row.phone_last4,
+            created_at=as_utc(row.created_at),
+        )
+
+    def find_by_email(self, email: str) -> Account | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                select(accounts).where(accounts.c.email == email.strip().lower())
+            ).first()
+            return self._load(conn, row) if row else None
+
+    def find_by_id(self, account_id: str) -> Account | None:
+        """The account with this id, or None."""
+        with self._engine.connect() as conn:
+            row = conn.execute(select(accounts).where(accounts.c.id == int(account_id))).first()
+            return self._load(conn, row) if row else None
+
+    def list_accounts(self) -> list[Account]:
+        """All accounts, oldest first."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(accounts).order_by(accounts.c.id)).all()
+            return [self._load(conn, row) for row in rows]
+
+    def active_sessions(self, account_id: str) -> list[str]:
+        """Devices with a session that has not been ended."""
+        with self._engine.connect() as conn:
+            return list(
+                conn.execute(
+                    select(sessions.c.device)
+                    .where(sessions.c.account_id == int(account_id))
+                    .where(sessions.c.revoked_at.is_(None))
+                    .order_by(sessions.c.id)
+                ).scalars()
+            )
+
+    # --- administration (command line, tests) -----------------------------------------------
 
     def add_account(
         self,
@@ -65,57 +134,55 @@ class SqlDirectory:
         name: str = "",
         locked: bool = False,
         locked_until: datetime | None = None,
+        lock_reason: str = "",
+        mfa: tuple[str, ...] = (),
+        phone_last4: str = "",
+        devices: tuple[str, ...] = (),
     ) -> Account:
         """Register an account; raises AccountExistsError for a taken email."""
+        now = self._clock()
         values = {
             "email": email.strip().lower(),
             "name": name,
-            "status": "locked" if locked else "active",
+            "status": "locked" if locked or locked_until else "active",
             "locked_until": locked_until,
-            "created_at": self._clock(),
+            "lock_reason": lock_reason or ("failed_attempts" if locked_until else ""),
+            "phone_last4": phone_last4,
+            "created_at": now,
         }
         try:
             with self._engine.begin() as conn:
                 new_id = conn.execute(insert(accounts).values(**values)).inserted_primary_key[0]
+                for method in dict.fromkeys(mfa):
+                    conn.execute(
+                        insert(mfa_factors).values(account_id=new_id, method=method, created_at=now)
+                    )
+                for device in devices:
+                    conn.execute(
+                        insert(sessions).values(account_id=new_id, device=device, created_at=now)
+                    )
         except IntegrityError as exc:
             raise AccountExistsError(values["email"]) from exc
-        found = self.find_by_id(new_id)
+        found = self.find_by_id(str(new_id))
         assert found is not None
         return found
 
-    def find_by_email(self, email: str) -> Account | None:
-        with self._engine.connect() as conn:
-            row = conn.execute(
-                select(accounts).where(accounts.c.email == email.strip().lower())
-            ).first()
-        return _account(row) if row else None
+    # --- recovery operations -----------------------------------------------------------------
 
-    def find_by_id(self, account_id: int) -> Account | None:
-        """The account with this id, or None."""
-        with self._engine.connect() as conn:
-            row = conn.execute(select(accounts).where(accounts.c.id == account_id)).first()
-        return _account(row) if row else None
-
-    def list_accounts(self) -> list[Account]:
-        """All accounts, oldest first."""
-        with self._engine.connect() as conn:
-            rows = conn.execute(select(accounts).order_by(accounts.c.id)).all()
-        return [_account(row) for row in rows]
-
-    def issue_reset_token(self, account_id: int, ttl: timedelta) -> str:
+    def start_password_reset(self, account_id: str, ttl: timedelta) -> str | None:
         token = secrets.token_urlsafe(32)
         now = self._clock()
         with self._engine.begin() as conn:
             conn.execute(
                 update(reset_tokens)
-                .where(reset_tokens.c.account_id == account_id)
+                .where(reset_tokens.c.account_id == int(account_id))
                 .where(reset_tokens.c.used_at.is_(None))
                 .where(reset_tokens.c.revoked_at.is_(None))
                 .values(revoked_at=now)
             )
             conn.execute(
                 insert(reset_tokens).values(
-                    account_id=account_id,
+                    account_id=int(account_id),
                     token_hash=hash_token(token),
                     created_at=now,
                     expires_at=now + ttl,
@@ -123,7 +190,7 @@ class SqlDirectory:
             )
         return token
 
-    def redeem_reset_token(self, token: str) -> int | None:
+    def redeem_reset_token(self, token: str) -> str | None:
         """Spend a reset token: the account id if it was valid, None otherwise (single use)."""
         now = self._clock()
         with self._engine.begin() as conn:
@@ -140,7 +207,37 @@ class SqlDirectory:
                 .where(reset_tokens.c.used_at.is_(None))
                 .values(used_at=now)
             )
-            return row.account_id if spent.rowcount == 1 else None
+            return str(row.account_id) if spent.rowcount == 1 else None
+
+    def unlock(self, account_id: str) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(
+                update(accounts)
+                .where(accounts.c.id == int(account_id))
+                .values(status="active", locked_until=None, lock_reason="")
+            )
+
+    def reset_factors(self, account_id: str) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(delete(mfa_factors).where(mfa_factors.c.account_id == int(account_id)))
+
+    def clear_sessions(self, account_id: str) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(
+                update(sessions)
+                .where(sessions.c.account_id == int(account_id))
+                .where(sessions.c.revoked_at.is_(None))
+                .values(revoked_at=self._clock())
+            )
+
+    def change_email(self, account_id: str, new_email: str) -> None:
+        """Switch the sign-in email (after the new address confirmed the change)."""
+        with self._engine.begin() as conn:
+            conn.execute(
+                update(accounts)
+                .where(accounts.c.id == int(account_id))
+                .values(email=new_email.strip().lower())
+            )
 
 
 class SqlResetRequestLog:

@@ -12,6 +12,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData()
@@ -24,7 +25,80 @@ accounts = Table(
     Column("name", String(200), nullable=False, default=""),
     Column("status", String(20), nullable=False, default="active"),
     Column("locked_until", DateTime(timezone=True), nullable=True),
+    Column("lock_reason", String(30), nullable=False, default=""),
+    Column("phone_last4", String(4), nullable=False, default=""),
     Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Enrolled MFA methods (sms | email | totp | push); the lowest id is the primary one.
+mfa_factors = Table(
+    "mfa_factors",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("method", String(20), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Signed-in sessions, so that "sign out everywhere" has something real to end.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("device", String(200), nullable=False, default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+
+# Facts only the owner should know, stored as keyed hashes of their normalised form.
+verification_facts = Table(
+    "verification_facts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", String(64), nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("value_hash", String(64), nullable=False),
+    UniqueConstraint("account_id", "kind"),
+)
+
+# One-time codes for the possession check (hash only; single use; short-lived).
+one_time_codes = Table(
+    "one_time_codes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("subject_key", String(64), nullable=False),
+    Column("conversation_id", String(255), nullable=False),
+    Column("code_hash", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True), nullable=True),
+)
+
+# Timestamps of throttled actions (verification failures, code resends, ...), by key.
+rate_events = Table(
+    "rate_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(40), nullable=False),
+    Column("subject_key", String(128), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+Index(
+    "ix_rate_events_lookup", rate_events.c.kind, rate_events.c.subject_key, rate_events.c.created_at
+)
+
+# Email changes waiting for confirmation from the new address.
+email_changes = Table(
+    "email_changes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", String(64), nullable=False),
+    Column("new_email", String(320), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("confirmed_at", DateTime(timezone=True), nullable=True),
 )
 
 reset_tokens = Table(
@@ -71,7 +145,7 @@ audit_log = Table(
     Column("id", Integer, primary_key=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("conversation_id", String(255), nullable=False, default=""),
-    Column("account_id", Integer, nullable=True),
+    Column("account_id", String(64), nullable=True),
     Column("event", String(50), nullable=False),
     Column("outcome", String(50), nullable=False),
 )

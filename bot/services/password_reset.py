@@ -35,7 +35,7 @@ class AuditLog(Protocol):
     """Where recovery events are recorded."""
 
     def record(
-        self, event: str, outcome: str, conversation_id: str = "", account_id: int | None = None
+        self, event: str, outcome: str, conversation_id: str = "", account_id: str | None = None
     ) -> None: ...
 
 
@@ -106,7 +106,10 @@ class PasswordResetService:
             self._audit.record("reset_requested", "no_account", conversation_id)
             return ResetResult(ResetStatus.ACCEPTED, email, minutes)
 
-        token = self._directory.issue_reset_token(account.id, timedelta(minutes=minutes))
+        token = self._directory.start_password_reset(account.id, timedelta(minutes=minutes))
+        if token is None:  # the identity provider emails the customer itself
+            self._audit.record("reset_requested", "provider_sent", conversation_id, account.id)
+            return ResetResult(ResetStatus.ACCEPTED, email, minutes)
         try:
             self._mailer.send(self._reset_email(account.email, token, minutes))
         except MailDeliveryError:
