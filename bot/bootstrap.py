@@ -14,7 +14,8 @@ from sqlalchemy.engine import Engine
 
 from bot.adapters.audit import SqlAuditLog
 from bot.adapters.database import create_engine, init_schema, utcnow
-from bot.adapters.directory import SqlDirectory, SqlResetRequestLog
+from bot.adapters.directory import IdentityDirectory, SqlDirectory, SqlResetRequestLog
+from bot.adapters.http import Timeouts, make_session
 from bot.adapters.mailer import Mailer, OutboxMailer, SmtpMailer
 from bot.adapters.rate_log import SqlRateLog
 from bot.adapters.status_page import SettingsStatusSource, StatusSource
@@ -31,7 +32,8 @@ class Container:
 
     settings: Settings
     engine: Engine
-    directory: SqlDirectory
+    directory: IdentityDirectory
+    builtin_directory: SqlDirectory
     outbox: OutboxMailer
     mailer: Mailer
     audit: SqlAuditLog
@@ -51,7 +53,21 @@ def build_container(
     """Create the adapters chosen by `settings` and the services on top of them."""
     engine = engine or create_engine(settings.database_url)
     init_schema(engine)
-    directory = SqlDirectory(engine, clock)
+    builtin = SqlDirectory(engine, clock)
+    directory: IdentityDirectory = builtin
+    status: StatusSource = SettingsStatusSource(settings.status)
+    apis = settings.apis
+    if apis.identity_backend == "okta" or apis.status_page_url:
+        session = make_session()  # one shared session for every HTTP adapter
+        timeouts = Timeouts(apis.connect_timeout, apis.read_timeout)
+        if apis.identity_backend == "okta":
+            from bot.adapters.okta import OktaDirectory
+
+            directory = OktaDirectory(session, apis.okta_base_url, apis.okta_api_token, timeouts)
+        if apis.status_page_url:
+            from bot.adapters.statuspage import StatuspageStatusSource
+
+            status = StatuspageStatusSource(session, apis.status_page_url, timeouts)
     outbox = OutboxMailer(engine, clock)
     mailer: Mailer = SmtpMailer(settings.smtp) if settings.email_backend == "smtp" else outbox
     audit = SqlAuditLog(engine, clock)
@@ -62,10 +78,11 @@ def build_container(
         settings=settings,
         engine=engine,
         directory=directory,
+        builtin_directory=builtin,
         outbox=outbox,
         mailer=mailer,
         audit=audit,
-        status=SettingsStatusSource(settings.status),
+        status=status,
         password_reset=PasswordResetService(
             directory=directory,
             mailer=mailer,

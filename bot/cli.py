@@ -82,7 +82,7 @@ def cmd_accounts_add(container: Container, args: argparse.Namespace) -> int:
     if args.lock_minutes:
         locked_until = container.clock() + timedelta(minutes=args.lock_minutes)
     try:
-        account = container.directory.add_account(
+        account = container.builtin_directory.add_account(
             args.email,
             name=args.name or "",
             locked=bool(args.locked or args.lock_minutes),
@@ -117,7 +117,7 @@ def cmd_accounts_add(container: Container, args: argparse.Namespace) -> int:
 
 
 def cmd_accounts_list(container: Container, args: argparse.Namespace) -> int:
-    accounts = container.directory.list_accounts()
+    accounts = container.builtin_directory.list_accounts()
     if args.json:
         _print_json([asdict(a) for a in accounts])
         return 0
@@ -132,13 +132,13 @@ def cmd_accounts_list(container: Container, args: argparse.Namespace) -> int:
 
 
 def cmd_accounts_show(container: Container, args: argparse.Namespace) -> int:
-    account = container.directory.find_by_email(args.email)
+    account = container.builtin_directory.find_by_email(args.email)
     if account is None:
         print(f"error: no account for {args.email}", file=sys.stderr)
         return 1
     shown = asdict(account)
     shown["mfa_factors"] = list(account.mfa_factors)
-    shown["active_sessions"] = container.directory.active_sessions(account.id)
+    shown["active_sessions"] = container.builtin_directory.active_sessions(account.id)
     shown["verification_facts"] = sorted(container.verification_store.facts(account.id))
     shown["pending_email_changes"] = container.email_changes.pending(account.id)
     if args.json:

@@ -128,6 +128,18 @@ class SmtpSettings:
 
 
 @dataclass(frozen=True)
+class ExternalApis:
+    """Which identity provider and status page to use, and how to reach them."""
+
+    identity_backend: str = "builtin"  # builtin | okta
+    okta_base_url: str = ""
+    okta_api_token: str = field(default="", repr=False)
+    status_page_url: str = ""  # an Atlassian Statuspage base URL; empty = built-in status
+    connect_timeout: float = 1.0
+    read_timeout: float = 2.0
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the assistant reads from its environment, in one immutable object."""
 
@@ -139,6 +151,7 @@ class Settings:
     database_url: str
     email_backend: str
     smtp: SmtpSettings
+    apis: ExternalApis
     secret_key: str = field(repr=False)
     settings_file: Path
 
@@ -191,6 +204,23 @@ def _default_database_url() -> str:
     return f"sqlite:///{PROJECT_ROOT / 'var' / 'app.db'}"
 
 
+def _apis(env: Mapping[str, str]) -> ExternalApis:
+    backend = env.get("SIGNIN_IDENTITY_BACKEND", "builtin").strip().lower()
+    if backend not in ("builtin", "okta"):
+        raise SettingsError(f"SIGNIN_IDENTITY_BACKEND must be 'builtin' or 'okta', not {backend!r}")
+    apis = ExternalApis(
+        identity_backend=backend,
+        okta_base_url=env.get("SIGNIN_OKTA_URL", "").rstrip("/"),
+        okta_api_token=env.get("SIGNIN_OKTA_API_TOKEN", ""),
+        status_page_url=env.get("SIGNIN_STATUS_PAGE_URL", "").rstrip("/"),
+        connect_timeout=float(env.get("SIGNIN_HTTP_CONNECT_TIMEOUT", "1")),
+        read_timeout=float(env.get("SIGNIN_HTTP_READ_TIMEOUT", "2")),
+    )
+    if backend == "okta" and not (apis.okta_base_url and apis.okta_api_token):
+        raise SettingsError("the okta backend needs SIGNIN_OKTA_URL and SIGNIN_OKTA_API_TOKEN")
+    return apis
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Build settings from the settings file and environment (no caching)."""
     env = os.environ if env is None else env
@@ -219,6 +249,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
                 starttls=env.get("SIGNIN_SMTP_STARTTLS", "false").lower() in ("1", "true", "yes"),
                 timeout_seconds=float(env.get("SIGNIN_SMTP_TIMEOUT", "10")),
             ),
+            apis=_apis(env),
             secret_key=env.get("SIGNIN_SECRET_KEY") or DEVELOPMENT_SECRET_KEY,
             settings_file=path,
         )

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.actions.calls import ServiceUnavailable, call_service
 from bot.bootstrap import get_container
 from bot.services.emails import find_email
 from bot.services.password_reset import ResetStatus
@@ -48,10 +48,12 @@ class ActionRequestPasswordReset(Action):
         if not email:
             dispatcher.utter_message(response="utter_invalid_email")
             return [SlotSet("email", None)]
-        container = get_container()
-        result = await asyncio.to_thread(
-            container.password_reset.request_reset, email, tracker.sender_id
-        )
+        service = get_container().password_reset
+        try:
+            result = await call_service(service.request_reset, email, tracker.sender_id)
+        except ServiceUnavailable:
+            dispatcher.utter_message(response="utter_identity_unavailable")
+            return [FollowupAction("utter_offer_human")]
         if result.status is ResetStatus.THROTTLED:
             dispatcher.utter_message(response="utter_reset_throttled")
         elif result.status is ResetStatus.INVALID_EMAIL:

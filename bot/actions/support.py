@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.actions.calls import ServiceUnavailable, call_service
 from bot.bootstrap import get_container
 from bot.services.support_hours import availability_sentence
 
@@ -22,7 +21,11 @@ class ActionCheckServiceStatus(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        status = await asyncio.to_thread(get_container().status.current)
+        try:
+            status = await call_service(get_container().status.current)
+        except ServiceUnavailable:
+            dispatcher.utter_message(response="utter_status_unknown")
+            return []
         if status.operational:
             dispatcher.utter_message(response="utter_status_ok", description=status.description)
         else:

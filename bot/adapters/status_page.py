@@ -1,8 +1,12 @@
-"""Service status: the built-in status from settings (Statuspage adapter comes later)."""
+"""Service status: the interface and the built-in status from settings.
+
+The Atlassian Statuspage implementation lives in `statuspage.py`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from bot.settings import BuiltinStatus
@@ -14,6 +18,8 @@ class ServiceStatus:
 
     indicator: str
     description: str
+    incident: str = ""
+    started_at: datetime | None = None
 
     @property
     def operational(self) -> bool:
@@ -21,8 +27,12 @@ class ServiceStatus:
         return self.indicator == "none"
 
 
+class StatusUnavailableError(RuntimeError):
+    """The status source could not be read; the customer hears that we could not check."""
+
+
 class StatusSource(Protocol):
-    """Anything that can tell the current service status."""
+    """Anything that can tell the current service status (raises StatusUnavailableError)."""
 
     def current(self) -> ServiceStatus:
         """The status now."""

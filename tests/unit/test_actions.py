@@ -190,7 +190,7 @@ def test_session_start_fills_every_vendor_placeholder(container: Container) -> N
         for variant in variants:
             text = variant.get("text", "")
             placeholders |= {p.split("}")[0] for p in text.split("{")[1:]}
-    passed_by_actions = {"email", "description", "availability"}
+    passed_by_actions = {"email", "new_email", "description", "availability"}
     assert placeholders - passed_by_actions <= set(filled)
 
 
@@ -205,3 +205,84 @@ def test_contact_support_says_whether_people_are_in(container: Container, clock)
     _, weekend = run(ActionContactSupport(), make_tracker())
     assert "available now" in during[0]["availability"]
     assert "away" in weekend[0]["availability"]
+
+
+# --- verification form ----------------------------------------------------------------------
+
+
+def _form_step(slot: str, typed: str, slots: dict[str, Any]) -> Tracker:
+    return make_tracker(
+        events=[_user(typed, "inform"), {"event": "slot", "name": slot, "value": typed}],
+        slots={**slots, slot: typed, "requested_slot": slot},
+        active_loop="verification_form",
+    )
+
+
+def _slots(events: list[dict[str, Any]]) -> dict[str, Any]:
+    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+
+
+def test_verification_form_end_to_end_passes_and_unlocks(container: Container) -> None:
+    from bot.actions.recovery import ActionCompleteRecovery
+    from bot.actions.verification import ActionStartUnlockVerification, ValidateVerificationForm
+
+    account = container.directory.add_account("ann@example.com", locked=True)
+    answers = {"license_last4": "ZZ99", "purchase_month": "2024-03", "device_name": "den pc",
+               "postcode": "10115"}  # fmt: skip
+    for kind, value in answers.items():
+        container.verification_store.set_fact(
+            account.id, kind, container.verification.fact_hash(kind, value)
+        )
+    form = ValidateVerificationForm()
+    state = _slots(run(ActionStartUnlockVerification(), make_tracker())[0])
+    assert state["verification_purpose"] == "unlock" and state["email"] is None
+
+    events, _ = run(form, _form_step("email", "it's ann@example.com", state))
+    state.update(_slots(events))
+    assert state["requested_slot"] == "verification_code"
+    code = container.outbox.list_messages()[-1].body.split("code is: ")[1][:6]
+
+    events, messages = run(form, _form_step("verification_code", "000000", state))
+    state.update(_slots(events))
+    assert [m["response"] for m in messages] == ["utter_code_wrong"]
+    events, _ = run(form, _form_step("verification_code", code, state))
+    state.update(_slots(events))
+    assert state["verification_code"] == "verified"  # the code itself is not kept
+
+    for slot, kind in zip(["kq_1", "kq_2"], state["verification_questions"]):
+        events, _ = run(form, _form_step(slot, answers[kind], state))
+        state.update(_slots(events))
+        assert state[slot] == "correct"
+    assert state["verification_status"] == "passed"
+    assert state["requested_slot"] is None
+
+    events, messages = run(ActionCompleteRecovery(), make_tracker(slots=state))
+    assert messages[0]["response"] == "utter_unlocked"
+    assert events[-1] == {"event": "followup", "timestamp": None, "name": "utter_anything_else"}
+    assert container.directory.find_by_email("ann@example.com").status == "active"
+
+
+def test_verification_form_fails_after_two_wrong_answers(container: Container) -> None:
+    from bot.actions.recovery import ActionCompleteRecovery
+    from bot.actions.verification import ValidateVerificationForm
+
+    state: dict[str, Any] = {
+        "email": "ghost@example.com",
+        "verification_purpose": "unlock",
+        "verification_needs_code": True,
+        "verification_code": "verified",
+        "verification_questions": ["postcode", "device_name", "license_last4"],
+        "verification_correct": 0.0,
+        "verification_wrong": 0.0,
+    }
+    form = ValidateVerificationForm()
+    events, _ = run(form, _form_step("kq_1", "12345", state))
+    state.update(_slots(events))
+    events, messages = run(form, _form_step("kq_2", "my pc", state))
+    state.update(_slots(events))
+    assert state["verification_status"] == "failed"
+    assert state["requested_slot"] is None
+    assert [m["response"] for m in messages] == ["utter_verification_failed"]
+    events, messages = run(ActionCompleteRecovery(), make_tracker(slots=state))
+    assert messages == []
+    assert events[-1]["name"] == "utter_offer_human"

@@ -1,0 +1,38 @@
+"""Calling services from actions without stalling the action server's event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
+from bot.adapters.directory import IdentityUnavailableError
+from bot.adapters.status_page import StatusUnavailableError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# The customer hears something within this many seconds, even when an API hangs.
+ANSWER_WITHIN_SECONDS = 2.8
+
+
+class ServiceUnavailable(RuntimeError):
+    """An external system did not answer in time or answered with an error."""
+
+
+async def call_service(function: Callable[..., T], *args: object) -> T:
+    """Run a blocking service call in a worker thread, bounded by ANSWER_WITHIN_SECONDS.
+
+    Raises ServiceUnavailable when an adapter reports an outage or the deadline passes
+    (the worker finishes in the background; adapters have their own timeouts).
+    """
+    try:
+        return await asyncio.wait_for(asyncio.to_thread(function, *args), ANSWER_WITHIN_SECONDS)
+    except asyncio.TimeoutError as exc:
+        log.error("%s took longer than %.1f s", getattr(function, "__qualname__", function),
+                  ANSWER_WITHIN_SECONDS)  # fmt: skip
+        raise ServiceUnavailable("timeout") from exc
+    except (IdentityUnavailableError, StatusUnavailableError) as exc:
+        log.error("%s failed: %s", getattr(function, "__qualname__", function), exc)
+        raise ServiceUnavailable(str(exc)) from exc
