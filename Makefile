@@ -20,7 +20,7 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 # Everything that changes the trained model.
 TRAIN_INPUTS := config.yml domain.yml $(shell find data bot/nlu -type f \( -name '*.yml' -o -name '*.jsonl' -o -name '*.py' \) 2>/dev/null)
 
-.PHONY: help setup run shell train test lint format validate test-stories nlu-eval bench-nlu pytest clean lock
+.PHONY: help setup run shell train test lint format validate test-stories nlu-eval bench-nlu bench-reset-timing pytest clean lock
 
 help:
 	@echo "make run        set up, train if needed, start the assistant (Ctrl-C stops)"
@@ -28,6 +28,7 @@ help:
 	@echo "make shell      chat in the terminal"
 	@echo "make train      train the model if data or config changed"
 	@echo "make bench-nlu  accuracy, macro-F1 and confused intents on held-out data"
+	@echo "make bench-reset-timing  reset reply timing, account vs no account"
 	@echo "make lint       ruff check + format check;  make format  fix formatting"
 	@echo "make lock       re-pin requirements.lock from the current venv"
 
@@ -92,6 +93,9 @@ nlu-eval: $(MODEL)
 
 bench-nlu: $(MODEL)
 	$(PY) -m bot bench nlu --model $(MODEL) --data tests/nlu/heldout.yml --top 15
+
+bench-reset-timing: setup
+	$(PY) -m bot bench reset-timing --tries 50
 
 pytest: $(MODEL)
 	$(BIN)/pytest tests

@@ -204,6 +204,12 @@ def cmd_shell(container: Container | None, args: argparse.Namespace) -> int:
     return shell(action_port=args.action_port, model=args.model)
 
 
+def cmd_bench_reset_timing(container: Container | None, args: argparse.Namespace) -> int:
+    from bot.bench_reset_timing import run_timing_benchmark
+
+    return run_timing_benchmark(args.tries, args.max_diff_ms)
+
+
 def cmd_bench_nlu(container: Container | None, args: argparse.Namespace) -> int:
     from bot.bench_nlu import run_benchmark
 
@@ -307,6 +313,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--min-macro-f1", type=float, default=None, help="exit 1 when macro-F1 is below this"
     )
     nlu.add_argument("--report", default=None, help="also write a JSON report here")
+    timing = command(b, "reset-timing", cmd_bench_reset_timing,
+                     "does the reset answer's timing reveal whether an account exists?",
+                     needs_container=False)  # fmt: skip
+    timing.add_argument("--tries", type=_positive_int, default=50)
+    timing.add_argument(
+        "--max-diff-ms", type=float, default=None, help="exit 1 when the medians differ by more"
+    )
     return parser
 
 

@@ -98,6 +98,8 @@ class ResetRules:
     token_minutes: int = 30
     per_email_per_hour: int = 3
     per_conversation: int = 5
+    # Every reset answer takes at least this long, whether or not the account exists.
+    min_reply_ms: int = 300
 
 
 @dataclass(frozen=True)

@@ -30,3 +30,31 @@ class FailingMailer:
     def send(self, message: EmailMessage) -> None:
         self.attempts.append(message)
         raise MailDeliveryError("connection refused")
+
+
+class DownDirectory:
+    """An identity provider that is down: every call fails like the real adapters do."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay
+        self.calls = 0
+
+    def _fail(self, *_args: object) -> None:
+        import time
+
+        from bot.adapters.directory import IdentityUnavailableError
+
+        self.calls += 1
+        time.sleep(self.delay)
+        raise IdentityUnavailableError("identity provider: HTTP 503")
+
+    find_by_email = start_password_reset = unlock = reset_factors = clear_sessions = _fail
+
+
+class DownStatus:
+    """A status page that cannot be read."""
+
+    def current(self) -> None:
+        from bot.adapters.status_page import StatusUnavailableError
+
+        raise StatusUnavailableError("statuspage: HTTP 502")

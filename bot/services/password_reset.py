@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -84,7 +85,20 @@ class PasswordResetService:
         return hmac.new(self._secret, normalise_email(email).encode(), hashlib.sha256).hexdigest()
 
     def request_reset(self, email: str, conversation_id: str) -> ResetResult:
-        """Send a reset link to the account registered with `email`, if there is one."""
+        """Send a reset link to the account registered with `email`, if there is one.
+
+        Takes at least `rules.min_reply_ms`, so that how long the answer takes does not tell
+        whether an account exists (sending the email is the slow part).
+        """
+        started = time.perf_counter()
+        try:
+            return self._request_reset(email, conversation_id)
+        finally:
+            remaining = self._rules.min_reply_ms / 1000 - (time.perf_counter() - started)
+            if remaining > 0:
+                time.sleep(remaining)
+
+    def _request_reset(self, email: str, conversation_id: str) -> ResetResult:
         email = normalise_email(email)
         minutes = self._rules.token_minutes
         if not is_valid_email(email):

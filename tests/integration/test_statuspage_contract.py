@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
-
 from datetime import datetime, timezone
 
 import pytest

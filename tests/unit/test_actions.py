@@ -190,7 +190,7 @@ def test_session_start_fills_every_vendor_placeholder(container: Container) -> N
         for variant in variants:
             text = variant.get("text", "")
             placeholders |= {p.split("}")[0] for p in text.split("{")[1:]}
-    passed_by_actions = {"email", "new_email", "description", "availability"}
+    passed_by_actions = {"email", "new_email", "description", "availability", "details"}
     assert placeholders - passed_by_actions <= set(filled)
 
 
@@ -249,7 +249,7 @@ def test_verification_form_end_to_end_passes_and_unlocks(container: Container) -
     state.update(_slots(events))
     assert state["verification_code"] == "verified"  # the code itself is not kept
 
-    for slot, kind in zip(["kq_1", "kq_2"], state["verification_questions"]):
+    for slot, kind in zip(["kq_1", "kq_2"], state["verification_questions"], strict=False):
         events, _ = run(form, _form_step(slot, answers[kind], state))
         state.update(_slots(events))
         assert state[slot] == "correct"

@@ -138,3 +138,25 @@ def test_mail_outage_gives_the_same_answer_and_is_audited(
     assert len(failing.attempts) == 1
     assert container.audit.list_entries()[-1].outcome == "delivery_failed"
     assert container.audit.list_entries()[-1].account_id == account.id
+
+
+def test_every_answer_takes_at_least_the_minimum_time(container: Container, clock) -> None:
+    import dataclasses
+    import time
+
+    rules = dataclasses.replace(container.settings.reset, min_reply_ms=80)
+    service = PasswordResetService(
+        directory=container.directory,
+        mailer=container.mailer,
+        requests_log=SqlResetRequestLog(container.engine),
+        audit=container.audit,
+        vendor=container.settings.vendor,
+        rules=rules,
+        secret_key="k",
+        clock=clock,
+    )
+    container.directory.add_account("jane@example.com")
+    for address in ("jane@example.com", "ghost@example.com", "broken"):
+        started = time.perf_counter()
+        service.request_reset(address, "conv")
+        assert time.perf_counter() - started >= 0.08

@@ -1,0 +1,106 @@
+"""Verification and recovery flows over REST against the real servers."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from tests.integration.conftest import RunningAssistant
+
+FACTS = {
+    "license_last4": ("ABCD-EFGH-1234-Q7P2", "q7p2"),
+    "purchase_month": ("2024-03", "march 2024"),
+    "device_name": ("Kitchen PC", "kitchen pc"),
+    "postcode": ("10115", "10115"),
+}
+QUESTION_WORDS = {
+    "license": "license_last4",
+    "month and year": "purchase_month",
+    "devices": "device_name",
+    "postal code": "postcode",
+}
+
+
+def joined(messages: list[dict]) -> str:
+    return " ".join(m.get("text", "") for m in messages)
+
+
+def add_verifiable_account(assistant: RunningAssistant, email: str, **kwargs) -> str:
+    c = assistant.container
+    account = c.builtin_directory.add_account(email, **kwargs)
+    for kind, (stored, _typed) in FACTS.items():
+        c.verification_store.set_fact(account.id, kind, c.verification.fact_hash(kind, stored))
+    return account.id
+
+
+def answer_for(question: str) -> str:
+    for words, kind in QUESTION_WORDS.items():
+        if words in question:
+            return FACTS[kind][1]
+    raise AssertionError(f"unexpected question: {question}")
+
+
+def latest_code(assistant: RunningAssistant, email: str) -> str:
+    emails = [
+        m for m in assistant.container.outbox.list_messages(to=email)
+        if m.kind == "verification_code"
+    ]  # fmt: skip
+    return re.search(r"code is: (\d{6})", emails[-1].body).group(1)
+
+
+def test_locked_account_is_unlocked_after_verification(assistant: RunningAssistant) -> None:
+    email = "locked.user@example.com"
+    until = assistant.container.clock() + timedelta(minutes=25)
+    add_verifiable_account(assistant, email, locked_until=until, lock_reason="failed_attempts")
+    sender = "unlock-me"
+    info = joined(assistant.say(sender, "my account is locked"))
+    assert "unlock it right away" in info
+    assert "email address" in joined(assistant.say(sender, "yes"))
+    assert "6-digit code" in joined(assistant.say(sender, email))
+    question = joined(assistant.say(sender, latest_code(assistant, email)))
+    reply = joined(assistant.say(sender, answer_for(question)))
+    reply = joined(assistant.say(sender, answer_for(reply)))
+    assert "I've unlocked it now" in reply, reply
+    account = assistant.container.builtin_directory.find_by_email(email)
+    assert account.status == "active"
+    events = [(e.event, e.outcome) for e in assistant.container.audit.list_entries()
+              if e.conversation_id == sender]  # fmt: skip
+    assert ("verification", "passed") in events and ("unlock", "done") in events
+
+
+def test_unknown_address_goes_through_the_same_steps_and_fails(
+    assistant: RunningAssistant,
+) -> None:
+    sender = "unlock-stranger"
+    assistant.say(sender, "my account is locked")
+    assistant.say(sender, "yes")
+    asked = joined(assistant.say(sender, "nobody.here@example.com"))
+    assert "6-digit code" in asked
+    for _ in range(3):
+        reply = joined(assistant.say(sender, "123456"))
+    assert "couldn't confirm" in reply
+    assert assistant.container.outbox.list_messages(to="nobody.here@example.com") == []
+
+
+def test_lost_phone_resets_factors_and_notifies(assistant: RunningAssistant) -> None:
+    email = "lost.phone@example.com"
+    add_verifiable_account(assistant, email, mfa=("totp",))
+    sender = "lost-phone"
+    assistant.say(sender, "i lost my phone with the authenticator app")
+    assistant.say(sender, "yes")
+    assistant.say(sender, email)
+    question = joined(assistant.say(sender, latest_code(assistant, email)))
+    reply = joined(assistant.say(sender, answer_for(question)))
+    reply = joined(assistant.say(sender, answer_for(reply)))
+    assert "removed the old 2-step verification" in reply, reply
+    assert assistant.container.builtin_directory.find_by_email(email).mfa_factors == ()
+    kinds = [m.kind for m in assistant.container.outbox.list_messages(to=email)]
+    assert "factor_reset_notice" in kinds
+
+
+def test_suspicious_link_is_flagged(assistant: RunningAssistant) -> None:
+    reply = joined(
+        assistant.say("phish", "is this link legit https://example.com.account-check.net/login")
+    )
+    assert "NOT one of ours" in reply
+    assert assistant.container.settings.vendor.phishing_report_address in reply
