@@ -6,6 +6,7 @@ Adapters are picked here, at start-up, never inside actions.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -58,6 +59,8 @@ def build_container(
     status: StatusSource = SettingsStatusSource(settings.status)
     apis = settings.apis
     if apis.identity_backend == "okta" or apis.status_page_url:
+        # urllib3 logs request URLs, and Okta's contain the customer's address.
+        logging.getLogger("urllib3").setLevel(logging.ERROR)
         session = make_session()  # one shared session for every HTTP adapter
         timeouts = Timeouts(apis.connect_timeout, apis.read_timeout)
         if apis.identity_backend == "okta":

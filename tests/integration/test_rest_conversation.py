@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -80,10 +79,3 @@ def test_trained_model_is_self_contained(tmp_path) -> None:
     )  # fmt: skip
     entities = json.loads(out.stdout.strip().splitlines()[-1])
     assert ["browser", "chrome"] in entities
-
-
-def test_ctrl_c_stops_both_servers_cleanly(assistant: RunningAssistant) -> None:
-    assistant.process.send_signal(signal.SIGINT)
-    assert assistant.process.wait(timeout=30) == 0
-    log = assistant.log.read_text(errors="replace")
-    assert "Traceback" not in log
