@@ -14,13 +14,17 @@ from datetime import datetime
 from sqlalchemy.engine import Engine
 
 from bot.adapters.audit import SqlAuditLog
+from bot.adapters.case_store import SqlCaseStore
 from bot.adapters.database import create_engine, init_schema, utcnow
 from bot.adapters.directory import IdentityDirectory, SqlDirectory, SqlResetRequestLog
+from bot.adapters.helpdesk import Helpdesk
 from bot.adapters.http import Timeouts, make_session
 from bot.adapters.mailer import Mailer, OutboxMailer, SmtpMailer
 from bot.adapters.rate_log import SqlRateLog
 from bot.adapters.status_page import SettingsStatusSource, StatusSource
 from bot.adapters.verification_store import SqlEmailChangeStore, SqlVerificationStore
+from bot.services.code_resend import CodeResendService
+from bot.services.handoff import HandoffService
 from bot.services.password_reset import PasswordResetService
 from bot.services.recovery import RecoveryService
 from bot.services.verification import VerificationService
@@ -45,6 +49,9 @@ class Container:
     recovery: RecoveryService
     email_changes: SqlEmailChangeStore
     rate_log: SqlRateLog
+    cases: SqlCaseStore
+    handoff: HandoffService
+    code_resend: CodeResendService
     clock: Callable[[], datetime]
 
 
@@ -57,8 +64,9 @@ def build_container(
     builtin = SqlDirectory(engine, clock)
     directory: IdentityDirectory = builtin
     status: StatusSource = SettingsStatusSource(settings.status)
+    helpdesk: Helpdesk | None = None
     apis = settings.apis
-    if apis.identity_backend == "okta" or apis.status_page_url:
+    if apis.identity_backend == "okta" or apis.status_page_url or apis.helpdesk == "zendesk":
         # urllib3 logs request URLs, and Okta's contain the customer's address.
         logging.getLogger("urllib3").setLevel(logging.ERROR)
         session = make_session()  # one shared session for every HTTP adapter
@@ -71,12 +79,19 @@ def build_container(
             from bot.adapters.statuspage import StatuspageStatusSource
 
             status = StatuspageStatusSource(session, apis.status_page_url, timeouts)
+        if apis.helpdesk == "zendesk":
+            from bot.adapters.zendesk import ZendeskHelpdesk
+
+            helpdesk = ZendeskHelpdesk(
+                session, apis.zendesk_url, apis.zendesk_email, apis.zendesk_api_token, timeouts
+            )
     outbox = OutboxMailer(engine, clock)
     mailer: Mailer = SmtpMailer(settings.smtp) if settings.email_backend == "smtp" else outbox
     audit = SqlAuditLog(engine, clock)
     store = SqlVerificationStore(engine)
     rate_log = SqlRateLog(engine)
     email_changes = SqlEmailChangeStore(engine)
+    cases = SqlCaseStore(engine, clock)
     return Container(
         settings=settings,
         engine=engine,
@@ -118,6 +133,23 @@ def build_container(
         ),
         email_changes=email_changes,
         rate_log=rate_log,
+        cases=cases,
+        handoff=HandoffService(
+            store=cases,
+            helpdesk=helpdesk,
+            hours=settings.vendor.support_hours,
+            expected_wait_minutes=settings.handoff.expected_wait_minutes,
+            clock=clock,
+        ),
+        code_resend=CodeResendService(
+            directory=directory,
+            mailer=mailer,
+            rate_log=rate_log,
+            audit=audit,
+            vendor=settings.vendor,
+            secret_key=settings.secret_key,
+            clock=clock,
+        ),
         clock=clock,
     )
 

@@ -1,7 +1,8 @@
 """Command line: `python -m bot <group> <command>`.
 
-Groups: db, accounts, outbox, audit, serve, shell, bench. Every command exits 0 on success,
-1 when what was asked cannot be done, and 2 (with usage) when the call itself is wrong.
+Groups: db, accounts, outbox, audit, cases, agents, serve, shell, bench. Every command exits
+0 on success, 1 when what was asked cannot be done, and 2 (with usage) when the call itself
+is wrong.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.adapters.case_store import CaseNotFoundError
 from bot.adapters.directory import AccountExistsError
 from bot.bootstrap import Container, build_container
-from bot.models import MFA_METHODS
+from bot.models import CASE_STATUSES, MFA_METHODS, Case
 from bot.services.emails import is_valid_email, normalise_email
 from bot.settings import SettingsError, get_settings
 
@@ -187,6 +189,91 @@ def cmd_audit_list(container: Container, args: argparse.Namespace) -> int:
     return 0
 
 
+def _case_dict(case: Case, full: bool) -> dict[str, Any]:
+    shown = asdict(case)
+    if not full:
+        shown.pop("transcript")
+        shown.pop("summary")
+    return shown
+
+
+def cmd_cases_list(container: Container, args: argparse.Namespace) -> int:
+    cases = container.cases.list(status=args.status)
+    if args.json:
+        _print_json([_case_dict(c, full=False) for c in cases])
+        return 0
+    if not cases:
+        print("no cases" + (f" with status {args.status}" if args.status else ""))
+        return 0
+    rows = [
+        [str(c.id), c.priority, c.status, c.reason, c.delivery,
+         f"{c.created_at:%Y-%m-%d %H:%M}", c.problem[:60]]
+        for c in cases
+    ]  # fmt: skip
+    print(_table(rows, ["case", "priority", "status", "reason", "delivery", "opened", "problem"]))
+    return 0
+
+
+def cmd_cases_show(container: Container, args: argparse.Namespace) -> int:
+    try:
+        case = container.cases.get(args.id)
+    except CaseNotFoundError:
+        print(f"error: no case {args.id}", file=sys.stderr)
+        return 1
+    if args.json:
+        _print_json(_case_dict(case, full=True))
+        return 0
+    print(f"case {case.id} · {case.status} · {case.priority} · {case.delivery}")
+    print(case.summary)
+    print("\ntranscript:")
+    for line in case.transcript:
+        print(f"  [{line.at:%H:%M:%S}] {line.speaker}: {line.text}")
+    return 0
+
+
+def cmd_cases_retry(container: Container, args: argparse.Namespace) -> int:
+    pending = len(container.cases.pending_delivery())
+    delivered, failed = container.handoff.retry_pending()
+    print(f"{pending} pending: {delivered} delivered, {failed} still pending")
+    return 0 if failed == 0 else 1
+
+
+def _read_new_password(args: argparse.Namespace) -> str | None:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    import getpass
+
+    first = getpass.getpass("password (12+ characters): ")
+    if getpass.getpass("again: ") != first:
+        print("error: the two passwords differ", file=sys.stderr)
+        return None
+    return first
+
+
+def cmd_agents_add(container: Container, args: argparse.Namespace) -> int:
+    from bot.adapters.agent_store import AgentExistsError, SqlAgentStore
+
+    password = _read_new_password(args)
+    if password is None:
+        return 1
+    try:
+        SqlAgentStore(container.engine, container.clock).add(args.email, password)
+    except AgentExistsError:
+        print(f"error: an agent {args.email} already exists", file=sys.stderr)
+        return 1
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"agent {args.email} added; sign in at /inbox/login")
+    return 0
+
+
+def cmd_web(container: Container | None, args: argparse.Namespace) -> int:
+    from bot.web_server import run_web
+
+    return run_web(args.host, args.port, args.rasa_url)
+
+
 def cmd_serve(container: Container | None, args: argparse.Namespace) -> int:
     from bot.serve import serve
 
@@ -195,6 +282,7 @@ def cmd_serve(container: Container | None, args: argparse.Namespace) -> int:
         action_port=args.action_port,
         model=args.model,
         host=args.host,
+        web_port=args.web_port,
     )
 
 
@@ -283,12 +371,45 @@ def build_parser() -> argparse.ArgumentParser:
     alist = command(aud, "list", cmd_audit_list, "list audit entries, oldest first")
     alist.add_argument("--json", action="store_true", help="print JSON")
 
+    cases = groups.add_parser("cases", help="cases handed to people")
+    cas = cases.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    clist = command(cas, "list", cmd_cases_list, "list cases, most urgent and oldest first")
+    clist.add_argument("--json", action="store_true", help="print JSON")
+    clist.add_argument("--status", choices=CASE_STATUSES, help="only cases with this status")
+    cshow = command(cas, "show", cmd_cases_show, "show one case with its transcript")
+    cshow.add_argument("id", type=_positive_int)
+    cshow.add_argument("--json", action="store_true", help="print JSON")
+    command(cas, "retry", cmd_cases_retry, "deliver cases the helpdesk has not received yet")
+
+    agents = groups.add_parser("agents", help="people who work the agent inbox")
+    agt = agents.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    aadd = command(agt, "add", cmd_agents_add, "add an inbox agent (asks for the password)")
+    aadd.add_argument("email", type=_email_argument)
+    aadd.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input (for scripts)",
+    )
+
+    webp = groups.add_parser("web", help="serve the agent inbox and the demo page")
+    webp.set_defaults(handler=cmd_web, needs_container=False)
+    webp.add_argument("--port", type=_positive_int, default=5080)
+    webp.add_argument("--host", default="127.0.0.1")
+    webp.add_argument(
+        "--rasa-url",
+        default="http://127.0.0.1:5005",
+        help="where the chat widget finds the Rasa server",
+    )
+
     serve = groups.add_parser(
         "serve", help="run the action server and the Rasa server (Ctrl-C stops both)"
     )
     serve.set_defaults(handler=cmd_serve, needs_container=False)
     serve.add_argument("--rasa-port", type=_positive_int, default=5005)
     serve.add_argument("--action-port", type=_positive_int, default=5055)
+    serve.add_argument(
+        "--web-port", type=_positive_int, default=5080, help="agent inbox and demo page"
+    )
     serve.add_argument("--host", default="127.0.0.1", help="interface to listen on")
     serve.add_argument("--model", default="models", help="model file or folder")
 

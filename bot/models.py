@@ -51,3 +51,42 @@ class SentEmail:
     body: str
     kind: str
     created_at: datetime
+
+
+CASE_STATUSES = ("open", "claimed", "resolved")
+PRIORITIES = ("normal", "high", "urgent")  # sorted by urgency, lowest first
+
+
+@dataclass(frozen=True)
+class TranscriptLine:
+    """One turn of a conversation, already redacted."""
+
+    at: datetime
+    speaker: str  # "customer" | "bot" | "agent"
+    text: str
+
+
+@dataclass(frozen=True)
+class Case:
+    """A conversation handed to a person.
+
+    `summary` and `transcript` hold customer text verbatim (but redacted): escape them
+    wherever they are shown as HTML.
+    """
+
+    id: int
+    conversation_id: str
+    status: str  # open | claimed | resolved
+    priority: str  # normal | high | urgent
+    reason: str  # customer_request | fallback | verification_failed | compromised | ...
+    problem: str  # the customer's problem in one line
+    summary: str  # what an agent needs in 10 seconds (multi-line plain text)
+    transcript: tuple[TranscriptLine, ...]
+    channel: str
+    created_at: datetime
+    updated_at: datetime
+    account_id: str | None = None
+    claimed_by: str | None = None
+    resolution_note: str = ""
+    helpdesk_id: str | None = None  # the ticket id once delivered to an external helpdesk
+    delivery: str = "local"  # local | pending | delivered

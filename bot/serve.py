@@ -81,10 +81,19 @@ def stop(processes: list[subprocess.Popen]) -> None:
             process.wait()
 
 
-def _instructions(rasa_port: int, host: str) -> str:
+def web_server_command(port: int, rasa_port: int, host: str = "127.0.0.1") -> list[str]:
+    """The agent inbox and demo page server."""
+    return [sys.executable, "-m", "bot", "web", "--port", str(port), "--host", host,
+            "--rasa-url", f"http://{host}:{rasa_port}"]  # fmt: skip
+
+
+def _instructions(rasa_port: int, host: str, web_port: int) -> str:
     base = f"http://{host}:{rasa_port}"
     return (
         f"\nThe assistant is up.\n"
+        f"  web chat: http://{host}:{web_port}/ (demo support page with the chat widget)\n"
+        f"  inbox:    http://{host}:{web_port}/inbox/ (add an agent: "
+        f".venv/bin/python -m bot agents add EMAIL)\n"
         f"  REST:     curl -s -XPOST {base}/webhooks/rest/webhook "
         f'-H \'Content-Type: application/json\' -d \'{{"sender": "me", "message": "hi"}}\'\n'
         f"  socketio: {base}/socket.io (web chat widget)\n"
@@ -94,7 +103,9 @@ def _instructions(rasa_port: int, host: str) -> str:
     )
 
 
-def serve(rasa_port: int, action_port: int, model: str, host: str = "127.0.0.1") -> int:
+def serve(
+    rasa_port: int, action_port: int, model: str, host: str = "127.0.0.1", web_port: int = 5080
+) -> int:
     """Start both servers, print how to chat, and stop both on Ctrl-C or when one dies."""
     from bot.bootstrap import get_container
 
@@ -133,7 +144,19 @@ def serve(rasa_port: int, action_port: int, model: str, host: str = "127.0.0.1")
                     "error: the Rasa server did not start (see its output above)", file=sys.stderr
                 )
             return 0 if stopping else 1
-        print(_instructions(rasa_port, host), flush=True)
+        inbox = subprocess.Popen(web_server_command(web_port, rasa_port, host), env=env,
+                                 start_new_session=True)  # fmt: skip
+        processes.append(inbox)
+        if not wait_until_up(f"http://127.0.0.1:{web_port}/inbox/login", inbox, 60):
+            if not stopping:
+                print("error: the inbox server did not start", file=sys.stderr)
+            return 0 if stopping else 1
+        from bot.bootstrap import get_container as _container
+
+        delivered, pending = _container().handoff.retry_pending()
+        if delivered or pending:
+            print(f"helpdesk: {delivered} kept case(s) delivered, {pending} still pending")
+        print(_instructions(rasa_port, host, web_port), flush=True)
         while not stopping:
             for process in processes:
                 if process.poll() is not None:

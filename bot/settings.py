@@ -130,6 +130,13 @@ class SmtpSettings:
 
 
 @dataclass(frozen=True)
+class HandoffSettings:
+    """How handing over to a person works."""
+
+    expected_wait_minutes: int = 15
+
+
+@dataclass(frozen=True)
 class ExternalApis:
     """Which identity provider and status page to use, and how to reach them."""
 
@@ -137,6 +144,10 @@ class ExternalApis:
     okta_base_url: str = ""
     okta_api_token: str = field(default="", repr=False)
     status_page_url: str = ""  # an Atlassian Statuspage base URL; empty = built-in status
+    helpdesk: str = "builtin"  # builtin | zendesk
+    zendesk_url: str = ""
+    zendesk_email: str = ""
+    zendesk_api_token: str = field(default="", repr=False)
     connect_timeout: float = 1.0
     read_timeout: float = 2.0
 
@@ -149,6 +160,7 @@ class Settings:
     password_policy: PasswordPolicy
     reset: ResetRules
     lockout: Lockout
+    handoff: HandoffSettings
     status: BuiltinStatus
     database_url: str
     email_backend: str
@@ -210,16 +222,30 @@ def _apis(env: Mapping[str, str]) -> ExternalApis:
     backend = env.get("SIGNIN_IDENTITY_BACKEND", "builtin").strip().lower()
     if backend not in ("builtin", "okta"):
         raise SettingsError(f"SIGNIN_IDENTITY_BACKEND must be 'builtin' or 'okta', not {backend!r}")
+    helpdesk = env.get("SIGNIN_HELPDESK", "builtin").strip().lower()
+    if helpdesk not in ("builtin", "zendesk"):
+        raise SettingsError(f"SIGNIN_HELPDESK must be 'builtin' or 'zendesk', not {helpdesk!r}")
     apis = ExternalApis(
         identity_backend=backend,
         okta_base_url=env.get("SIGNIN_OKTA_URL", "").rstrip("/"),
         okta_api_token=env.get("SIGNIN_OKTA_API_TOKEN", ""),
         status_page_url=env.get("SIGNIN_STATUS_PAGE_URL", "").rstrip("/"),
+        helpdesk=helpdesk,
+        zendesk_url=env.get("SIGNIN_ZENDESK_URL", "").rstrip("/"),
+        zendesk_email=env.get("SIGNIN_ZENDESK_EMAIL", ""),
+        zendesk_api_token=env.get("SIGNIN_ZENDESK_API_TOKEN", ""),
         connect_timeout=float(env.get("SIGNIN_HTTP_CONNECT_TIMEOUT", "1")),
         read_timeout=float(env.get("SIGNIN_HTTP_READ_TIMEOUT", "2")),
     )
     if backend == "okta" and not (apis.okta_base_url and apis.okta_api_token):
         raise SettingsError("the okta backend needs SIGNIN_OKTA_URL and SIGNIN_OKTA_API_TOKEN")
+    if helpdesk == "zendesk" and not (
+        apis.zendesk_url and apis.zendesk_email and apis.zendesk_api_token
+    ):
+        raise SettingsError(
+            "the zendesk helpdesk needs SIGNIN_ZENDESK_URL, SIGNIN_ZENDESK_EMAIL and "
+            "SIGNIN_ZENDESK_API_TOKEN"
+        )
     return apis
 
 
@@ -240,6 +266,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             password_policy=PasswordPolicy(**(raw.get("password_policy") or {})),
             reset=ResetRules(**(raw.get("reset") or {})),
             lockout=Lockout(**(raw.get("lockout") or {})),
+            handoff=HandoffSettings(**(raw.get("handoff") or {})),
             status=BuiltinStatus(**(raw.get("status") or {})),
             database_url=env.get("SIGNIN_DATABASE_URL") or _default_database_url(),
             email_backend=backend,

@@ -58,3 +58,20 @@ class DownStatus:
         from bot.adapters.status_page import StatusUnavailableError
 
         raise StatusUnavailableError("statuspage: HTTP 502")
+
+
+class FakeHelpdesk:
+    """A helpdesk that keeps tickets in memory and can be switched off."""
+
+    def __init__(self, up: bool = True) -> None:
+        self.up = up
+        self.tickets: dict[str, list[object]] = {}
+
+    def deliver(self, case: object) -> str:
+        from bot.adapters.helpdesk import HelpdeskUnavailableError
+
+        if not self.up:
+            raise HelpdeskUnavailableError("helpdesk: HTTP 503")
+        ticket = getattr(case, "helpdesk_id", None) or f"T-{len(self.tickets) + 1}"
+        self.tickets.setdefault(ticket, []).append(case)
+        return ticket

@@ -62,3 +62,10 @@ class ActionRequestPasswordReset(Action):
         else:
             dispatcher.utter_message(response="utter_reset_link_sent", email=result.email)
         return []
+
+
+class ValidateCodeResendForm(ValidatePasswordResetForm):
+    """The same email question, for sending a new sign-in code."""
+
+    def name(self) -> str:
+        return "validate_code_resend_form"

@@ -1,4 +1,4 @@
-"""Service status and reaching the support team."""
+"""Service status."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions.calls import ServiceUnavailable, call_service
 from bot.bootstrap import get_container
-from bot.services.support_hours import availability_sentence
 
 
 class ActionCheckServiceStatus(Action):
@@ -32,19 +31,4 @@ class ActionCheckServiceStatus(Action):
             dispatcher.utter_message(
                 response="utter_status_incident", description=status.description
             )
-        return []
-
-
-class ActionContactSupport(Action):
-    """Says how to reach a person and whether the team is working right now."""
-
-    def name(self) -> str:
-        return "action_contact_support"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        container = get_container()
-        sentence = availability_sentence(container.settings.vendor.support_hours, container.clock())
-        dispatcher.utter_message(response="utter_contact_support", availability=sentence)
         return []

@@ -7,6 +7,8 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.actions.calls import ServiceUnavailable, call_service
+from bot.bootstrap import get_container
 from bot.services.browser_help import default_browser_guide
 
 # NLU value of the mfa_method entity -> the tips response for it
@@ -74,3 +76,27 @@ class ActionMfaCodeHelp(Action):
             return [FollowupAction("utter_ask_mfa_method")]
         dispatcher.utter_message(response=response)
         return [FollowupAction("utter_did_that_help")]
+
+
+class ActionResendCode(Action):
+    """Sends a new sign-in code (throttled), by the method asked for or a backup on file."""
+
+    def name(self) -> str:
+        return "action_resend_code"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        service = get_container().code_resend
+        try:
+            result = await call_service(
+                service.resend, tracker.get_slot("email") or "", tracker.get_slot("mfa_method"),
+                tracker.sender_id,
+            )  # fmt: skip
+        except ServiceUnavailable:
+            dispatcher.utter_message(response="utter_identity_unavailable")
+            return [FollowupAction("utter_offer_human")]
+        dispatcher.utter_message(
+            response=f"utter_code_resend_{result.status}", wait=str(result.wait_seconds)
+        )
+        return []

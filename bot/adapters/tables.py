@@ -149,3 +149,48 @@ audit_log = Table(
     Column("event", String(50), nullable=False),
     Column("outcome", String(50), nullable=False),
 )
+
+# Cases handed to people (the built-in agent inbox reads these).
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("conversation_id", String(255), nullable=False),
+    Column("status", String(20), nullable=False, default="open"),
+    Column("priority", String(20), nullable=False, default="normal"),
+    Column("reason", String(50), nullable=False),
+    Column("problem", String(500), nullable=False, default=""),
+    Column("summary", Text, nullable=False, default=""),
+    Column("transcript", Text, nullable=False, default="[]"),  # JSON list of turns
+    Column("channel", String(50), nullable=False, default=""),
+    Column("account_id", String(64), nullable=True),
+    Column("claimed_by", String(320), nullable=True),
+    Column("resolution_note", Text, nullable=False, default=""),
+    Column("helpdesk_id", String(64), nullable=True),
+    Column("delivery", String(20), nullable=False, default="local"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_cases_conversation_status", cases.c.conversation_id, cases.c.status)
+
+# People who work the inbox. Passwords are stored as argon2 hashes only.
+agents = Table(
+    "agents",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Signed-in inbox sessions: the cookie holds a random id, the table its hash.
+agent_sessions = Table(
+    "agent_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("agent_email", String(320), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)

@@ -14,11 +14,29 @@ def is_open(hours: SupportHours, now: datetime) -> bool:
     return local.weekday() in hours.days and hours.opens <= local.time() < hours.closes
 
 
-def availability_sentence(hours: SupportHours, now: datetime) -> str:
-    """'Our team is available now (…)' or 'Our team is away now; hours are …'."""
+def next_opening(hours: SupportHours, now: datetime) -> datetime:
+    """When the team is next at work (now, if it is at work)."""
+    from datetime import datetime as _dt
+    from datetime import timedelta
+
+    zone = ZoneInfo(hours.timezone)
+    local = now.astimezone(zone)
     if is_open(hours, now):
-        return f"Our support team is available now ({hours.describe()})."
+        return now
+    for days_ahead in range(0, 8):
+        day = (local + timedelta(days=days_ahead)).date()
+        opening = _dt.combine(day, hours.opens, tzinfo=zone)
+        if day.weekday() in hours.days and opening > local:
+            return opening
+    return now
+
+
+def wait_sentence(hours: SupportHours, now: datetime, expected_minutes: int) -> str:
+    """How long until a person answers, in words."""
+    if is_open(hours, now):
+        return f"Someone from our team usually answers within about {expected_minutes} minutes."
+    opening = next_opening(hours, now)
     return (
-        f"Our support team is away right now; they work {hours.describe()} "
-        f"and answer in order of arrival."
+        f"Our team is away right now; they'll pick this up when they're back "
+        f"({opening:%A %H:%M}, {hours.timezone})."
     )

@@ -33,6 +33,7 @@ class RunningAssistant:
 
     process: subprocess.Popen
     rasa_url: str
+    web_url: str
     action_port: int
     container: Container
     tracker_db: Path
@@ -55,7 +56,7 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAssis
     work = tmp_path_factory.mktemp("assistant")
     app_db = f"sqlite:///{work / 'app.db'}"
     tracker_db = work / "tracker.db"
-    rasa_port, action_port = free_port(), free_port()
+    rasa_port, action_port, web_port = free_port(), free_port(), free_port()
     env = dict(os.environ)
     env.update(
         SIGNIN_DATABASE_URL=app_db,
@@ -66,7 +67,8 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAssis
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "bot", "serve", "--rasa-port", str(rasa_port),
-             "--action-port", str(action_port), "--model", str(MODEL)],
+             "--action-port", str(action_port), "--web-port", str(web_port),
+             "--model", str(MODEL)],
             env=env, stdout=out, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT,
         )  # fmt: skip
     rasa_url = f"http://127.0.0.1:{rasa_port}"
@@ -81,7 +83,8 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAssis
         process.kill()
         pytest.fail(f"the assistant did not start in time:\n{log.read_text()[-3000:]}")
     container = build_container(load_settings({"SIGNIN_DATABASE_URL": app_db}))
-    yield RunningAssistant(process, rasa_url, action_port, container, tracker_db, log)
+    web_url = f"http://127.0.0.1:{web_port}"
+    yield RunningAssistant(process, rasa_url, web_url, action_port, container, tracker_db, log)
     if process.poll() is None:
         process.send_signal(signal.SIGINT)
         try:

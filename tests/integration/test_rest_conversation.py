@@ -49,11 +49,33 @@ def test_malformed_address_is_asked_again(assistant: RunningAssistant) -> None:
     assert any("If an account exists for bob@example.com" in t for t in done), done
 
 
-def test_a_person_can_be_asked_for_mid_reset(assistant: RunningAssistant) -> None:
+def test_a_person_asked_for_mid_reset_gets_one_case_with_a_summary(
+    assistant: RunningAssistant,
+) -> None:
     sender = "wants-a-person"
     assistant.say(sender, "I need to reset my password")
     answer = " ".join(texts(assistant.say(sender, "i want to talk to a human")))
-    assert assistant.container.settings.vendor.support_url in answer
+    [case] = [c for c in assistant.container.cases.list() if c.conversation_id == sender]
+    assert f"case number is {case.id}" in answer
+    assert case.problem.startswith("I forgot my password")
+    assert "Verification: not attempted" in case.summary
+    again = " ".join(texts(assistant.say(sender, "can i speak to a human agent please")))
+    assert f"open case {case.id}" in again
+    assert [c.id for c in assistant.container.cases.list() if c.conversation_id == sender] == [
+        case.id
+    ]
+
+
+def test_a_password_typed_in_the_chat_is_redacted_in_the_case(
+    assistant: RunningAssistant,
+) -> None:
+    sender = "typed-a-password"
+    assistant.say(sender, "i can't log in, my password is Winter2026!! and it fails")
+    assistant.say(sender, "let me talk to a real person")
+    [case] = [c for c in assistant.container.cases.list() if c.conversation_id == sender]
+    transcript = " ".join(line.text for line in case.transcript)
+    assert "Winter2026!!" not in transcript + case.summary
+    assert "[redacted]" in transcript
 
 
 def test_conversations_land_in_the_sqlite_tracker_store(assistant: RunningAssistant) -> None:
@@ -79,3 +101,32 @@ def test_trained_model_is_self_contained(tmp_path) -> None:
     )  # fmt: skip
     entities = json.loads(out.stdout.strip().splitlines()[-1])
     assert ["browser", "chrome"] in entities
+
+
+def test_an_agent_sees_the_case_in_the_inbox(assistant: RunningAssistant) -> None:
+    import re
+
+    import requests
+
+    from bot.adapters.agent_store import SqlAgentStore
+
+    sender = "inbox-visible"
+    # (with a digit inside, the payload would be redacted as a possible password)
+    assistant.say(sender, "my verification code never arrives <img src=x onerror=alert()>")
+    assistant.say(sender, "i want to talk to a person")
+    [case] = [c for c in assistant.container.cases.list() if c.conversation_id == sender]
+    agents = SqlAgentStore(assistant.container.engine, assistant.container.clock)
+    agents.add("agent@example.com", "correct horse battery staple")
+    web = requests.Session()
+    login = web.get(f"{assistant.web_url}/inbox/login", timeout=10)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', login.text).group(1)
+    signed_in = web.post(
+        f"{assistant.web_url}/inbox/login",
+        data={"email": "agent@example.com", "password": "correct horse battery staple",
+              "csrf_token": token},
+        timeout=10,
+    )  # fmt: skip
+    assert signed_in.status_code == 200 and f"/inbox/cases/{case.id}" in signed_in.text
+    page = web.get(f"{assistant.web_url}/inbox/cases/{case.id}", timeout=10).text
+    assert "&lt;img src=x onerror=alert()&gt;" in page
+    assert "<img src=x" not in page

@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions.fallback import ActionFallbackSuggest
 from bot.actions.password_reset import ActionRequestPasswordReset, ValidatePasswordResetForm
 from bot.actions.session import ActionSessionStart
-from bot.actions.support import ActionCheckServiceStatus, ActionContactSupport
+from bot.actions.support import ActionCheckServiceStatus
 from bot.bootstrap import Container
 from bot.settings import PROJECT_ROOT
 
@@ -190,21 +190,13 @@ def test_session_start_fills_every_vendor_placeholder(container: Container) -> N
         for variant in variants:
             text = variant.get("text", "")
             placeholders |= {p.split("}")[0] for p in text.split("{")[1:]}
-    passed_by_actions = {"email", "new_email", "description", "availability", "details"}
+    passed_by_actions = {"email", "new_email", "description", "details", "case_number", "wait"}
     assert placeholders - passed_by_actions <= set(filled)
 
 
 def test_status_reports_operational_by_default(container: Container) -> None:
     _, messages = run(ActionCheckServiceStatus(), make_tracker())
     assert messages[0]["response"] == "utter_status_ok"
-
-
-def test_contact_support_says_whether_people_are_in(container: Container, clock) -> None:
-    _, during = run(ActionContactSupport(), make_tracker())  # Monday 10:00 UTC
-    clock.advance(days=5)  # Saturday
-    _, weekend = run(ActionContactSupport(), make_tracker())
-    assert "available now" in during[0]["availability"]
-    assert "away" in weekend[0]["availability"]
 
 
 # --- verification form ----------------------------------------------------------------------

@@ -84,3 +84,29 @@ def test_empty_lists_say_so(cli_env: str, capsys: pytest.CaptureFixture) -> None
     assert main(["audit", "list"]) == 0
     out = capsys.readouterr().out
     assert "outbox is empty" in out and "no accounts yet" in out and "audit log is empty" in out
+
+
+def test_cases_list_show_and_retry(cli_env: str, capsys: pytest.CaptureFixture) -> None:
+    from bot.bootstrap import build_container
+    from bot.services.handoff import read_conversation
+    from bot.settings import get_settings
+
+    container = build_container(get_settings())
+    events = [
+        {"event": "user", "text": "someone got in, my password was Hunter2024!", "timestamp": 1.0,
+         "parse_data": {"intent": {"name": "account_compromised"}, "entities": []}},
+    ]  # fmt: skip
+    case = container.handoff.hand_off(read_conversation(events, "conv-x", "rest")).case
+    assert main(["cases", "list", "--json"]) == 0
+    [listed] = json.loads(capsys.readouterr().out)
+    assert (listed["id"], listed["priority"], listed["reason"]) == (case.id, "high", "compromised")
+    assert main(["cases", "show", str(case.id), "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert "Hunter2024!" not in json.dumps(shown) and "[redacted]" in json.dumps(shown)
+    assert main(["cases", "show", str(case.id)]) == 0
+    assert "Problem: Someone got into my account" in capsys.readouterr().out
+    assert main(["cases", "show", "999"]) == 1
+    assert main(["cases", "retry"]) == 0
+    assert "0 pending" in capsys.readouterr().out
+    assert main(["cases", "list", "--status", "resolved"]) == 0
+    assert "no cases with status resolved" in capsys.readouterr().out

@@ -1,6 +1,6 @@
 from datetime import datetime, time, timezone
 
-from bot.services.support_hours import availability_sentence, is_open
+from bot.services.support_hours import is_open, next_opening, wait_sentence
 from bot.services.topics import consecutive_fallbacks, suggested_topics
 from bot.settings import SupportHours
 
@@ -16,9 +16,13 @@ def test_open_hours_use_the_configured_time_zone() -> None:
     assert not is_open(HOURS, datetime(2026, 7, 4, 12, 0, tzinfo=timezone.utc))
 
 
-def test_availability_sentence_mentions_the_hours() -> None:
-    closed = availability_sentence(HOURS, datetime(2026, 7, 4, 12, 0, tzinfo=timezone.utc))
-    assert "Mon–Fri 08:00–18:00" in closed and "away" in closed
+def test_wait_sentence_names_the_next_opening() -> None:
+    saturday_noon = datetime(2026, 7, 4, 12, 0, tzinfo=timezone.utc)
+    opening = next_opening(HOURS, saturday_noon)
+    assert (opening.weekday(), opening.hour) == (0, 8)  # Monday 08:00 London time
+    assert "Monday 08:00" in wait_sentence(HOURS, saturday_noon, 15)
+    monday = datetime(2026, 7, 6, 10, 0, tzinfo=timezone.utc)
+    assert "15 minutes" in wait_sentence(HOURS, monday, 15)
 
 
 def test_suggestions_skip_chitchat_and_keep_order() -> None:

@@ -1,0 +1,47 @@
+"""Handing the conversation to a person."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.actions.calls import ServiceUnavailable, call_service
+from bot.bootstrap import get_container
+from bot.services.handoff import read_conversation
+
+log = logging.getLogger(__name__)
+
+
+class ActionHandoffToAgent(Action):
+    """Builds or updates the conversation's case and tells the customer what happens next."""
+
+    def name(self) -> str:
+        return "action_handoff_to_agent"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        facts = read_conversation(
+            tracker.events, tracker.sender_id, tracker.get_latest_input_channel() or ""
+        )
+        service = get_container().handoff
+        try:
+            result = await call_service(service.hand_off, facts, False)
+        except (ServiceUnavailable, OSError):
+            log.exception("could not keep the case for %s", tracker.sender_id)
+            dispatcher.utter_message(response="utter_handoff_failed")
+            return []
+        # Deliver to an external helpdesk after answering: the customer never waits for it,
+        # and a failed delivery stays pending for `python -m bot cases retry`.
+        asyncio.get_running_loop().run_in_executor(None, service.deliver_case, result.case)
+        dispatcher.utter_message(
+            response="utter_handoff_updated" if result.updated else "utter_handoff_done",
+            case_number=str(result.case.id),
+            wait=result.wait,
+        )
+        return []

@@ -1,0 +1,125 @@
+"""Use case: a sign-in code did not arrive; send a new one, or by another method on file.
+
+Throttled per address (a 60-second cooldown, at most 3 in 15 minutes) whether or not an
+account exists, and the customer hears the same words either way. In the built-in
+directory, codes "sent" by SMS land in the outbox addressed to the phone's last digits,
+so an operator can see them; email codes land there as emails.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from bot.adapters.directory import IdentityDirectory
+from bot.adapters.mailer import MailDeliveryError, Mailer
+from bot.models import Account, EmailMessage
+from bot.services.emails import is_valid_email, normalise_email
+from bot.services.password_reset import AuditLog
+from bot.settings import Vendor
+
+COOLDOWN = timedelta(seconds=60)
+WINDOW = timedelta(minutes=15)
+MAX_IN_WINDOW = 3
+DELIVERABLE = ("sms", "email")  # methods we can send a code through
+
+
+class RateLog(Protocol):
+    """Counts throttled events."""
+
+    def record(self, kind: str, key: str, at: datetime) -> None: ...
+
+    def count(self, kind: str, key: str, since: datetime) -> int: ...
+
+    def last(self, kind: str, key: str) -> datetime | None: ...
+
+
+@dataclass(frozen=True)
+class ResendResult:
+    """What the customer is told: sent | cooldown | capped | invalid_email | app_codes."""
+
+    status: str
+    wait_seconds: int = 0
+
+
+class CodeResendService:
+    """Sends a fresh sign-in code through the method asked for, or a backup on file."""
+
+    def __init__(
+        self,
+        directory: IdentityDirectory,
+        mailer: Mailer,
+        rate_log: RateLog,
+        audit: AuditLog,
+        vendor: Vendor,
+        secret_key: str,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._directory = directory
+        self._mailer = mailer
+        self._rates = rate_log
+        self._audit = audit
+        self._vendor = vendor
+        self._secret = secret_key.encode()
+        self._clock = clock
+
+    def resend(self, email: str, method: str | None, conversation_id: str) -> ResendResult:
+        """Throttle, then send a code if the address has an account with a usable method."""
+        email = normalise_email(email)
+        if not is_valid_email(email):
+            return ResendResult("invalid_email")
+        if method == "totp":
+            return ResendResult("app_codes")  # the app makes codes itself: nothing to send
+        now = self._clock()
+        key = hmac.new(self._secret, f"resend:{email}".encode(), hashlib.sha256).hexdigest()
+        last = self._rates.last("code_resend", key)
+        if last is not None and now - last < COOLDOWN:
+            remaining = (COOLDOWN - (now - last)).total_seconds()
+            return ResendResult("cooldown", max(1, math.ceil(remaining)))
+        if self._rates.count("code_resend", key, now - WINDOW) >= MAX_IN_WINDOW:
+            self._audit.record("code_resent", "throttled", conversation_id)
+            return ResendResult("capped", int(WINDOW.total_seconds() // 60))
+        self._rates.record("code_resend", key, now)
+        account = self._directory.find_by_email(email)
+        if account is None:
+            self._audit.record("code_resent", "no_account", conversation_id)
+            return ResendResult("sent")
+        used = self._send(account, method)
+        self._audit.record("code_resent", f"sent_{used}" if used else "no_method",
+                           conversation_id, account.id)  # fmt: skip
+        return ResendResult("sent")
+
+    def _send(self, account: Account, wanted: str | None) -> str | None:
+        enrolled = [m for m in account.mfa_factors if m in DELIVERABLE]
+        if not enrolled:
+            return None
+        method = wanted if wanted in enrolled else enrolled[0]  # the backup on file
+        code = f"{secrets.randbelow(10**6):06d}"
+        if method == "sms":
+            message = EmailMessage(
+                to=f"sms:+•••{account.phone_last4}",
+                sender=self._vendor.name,
+                subject="SMS sign-in code",
+                body=f"{self._vendor.name}: your sign-in code is {code}. Never share it.",
+                kind="sms_code",
+            )
+        else:
+            message = EmailMessage(
+                to=account.email,
+                sender=self._vendor.email_sender,
+                subject=f"Your {self._vendor.name} sign-in code",
+                body=f"Your sign-in code is {code}. Type it on the sign-in page. "
+                f"Nobody from {self._vendor.name} will ever ask you for it.",
+                kind="sign_in_code",
+            )
+        try:
+            self._mailer.send(message)
+        except MailDeliveryError:
+            return None
+        return method
