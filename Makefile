@@ -8,6 +8,7 @@ PY          := $(BIN)/python
 MODEL       := models/current.tar.gz
 RASA_PORT   ?= 5005
 ACTION_PORT ?= 5055
+WEB_PORT    ?= 5080
 MIN_MACRO_F1 ?= 0.85
 
 export RASA_TELEMETRY_ENABLED := false
@@ -64,7 +65,8 @@ $(MODEL): $(VENV)/.installed $(TRAIN_INPUTS)
 
 # --- running ----------------------------------------------------------------------------
 run: $(MODEL)
-	$(PY) -m bot serve --rasa-port $(RASA_PORT) --action-port $(ACTION_PORT) --model $(MODEL)
+	$(PY) -m bot serve --rasa-port $(RASA_PORT) --action-port $(ACTION_PORT) \
+	  --web-port $(WEB_PORT) --model $(MODEL)
 
 shell: $(MODEL)
 	$(PY) -m bot shell --action-port $(ACTION_PORT) --model $(MODEL)
