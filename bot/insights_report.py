@@ -171,24 +171,20 @@ def _save(figure: Any, path: Path) -> None:
 
 
 def _chart_daily(insights: Insights, path: Path) -> None:
+    from matplotlib.ticker import MaxNLocator
+
     days = sorted(set(insights.conversations_per_day) | set(insights.handoffs_per_day))
     figure = _new_figure()
     axes = figure.add_subplot()
-    positions = range(len(days))
-    axes.bar(
-        [p - 0.2 for p in positions],
-        [insights.conversations_per_day[d] for d in days],
-        width=0.4,
-        label="conversations",
-    )
-    axes.bar(
-        [p + 0.2 for p in positions],
-        [insights.handoffs_per_day[d] for d in days],
-        width=0.4,
-        label="handoffs",
-    )
-    axes.set_xticks(list(positions))
-    axes.set_xticklabels([f"{d:%m-%d}" for d in days], rotation=45, ha="right")
+    positions = list(range(len(days)))
+    conversations = [insights.conversations_per_day[d] for d in days]
+    handoffs = [insights.handoffs_per_day[d] for d in days]
+    axes.bar([p - 0.2 for p in positions], conversations, width=0.4, label="conversations")
+    axes.bar([p + 0.2 for p in positions], handoffs, width=0.4, label="handoffs")
+    step = max(1, len(days) // 20)  # at most ~20 date labels
+    axes.set_xticks(positions[::step])
+    axes.set_xticklabels([f"{d:%m-%d}" for d in days[::step]], rotation=45, ha="right")
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_ylabel("engaged conversations")
     axes.set_title("Conversations and handoffs per day (UTC)")
     axes.legend()
@@ -220,12 +216,21 @@ def _chart_rates(insights: Insights, path: Path) -> None:
 
 
 def _chart_bars(
-    labels: list[str], values: list[float], title: str, xlabel: str, path: Path
+    labels: list[str],
+    values: list[float],
+    title: str,
+    xlabel: str,
+    path: Path,
+    value_format: str = "{:g}",
+    xlim: tuple[float, float] | None = None,
 ) -> None:
     figure = _new_figure(max(2.5, 0.35 * len(labels) + 1.2))
     axes = figure.add_subplot()
-    axes.barh(labels, values)
+    bars = axes.barh(labels, values)
+    axes.bar_label(bars, labels=[value_format.format(v) for v in values], padding=3)
     axes.invert_yaxis()
+    if xlim is not None:
+        axes.set_xlim(*xlim)
     axes.set_xlabel(xlabel)
     axes.set_title(title)
     _save(figure, path)
@@ -270,6 +275,8 @@ def write_report(
             "Lowest mean confidence",
             "mean confidence of the predicted intent",
             out_dir / CHARTS["lowest_confidence"],
+            value_format="{:.2f}",
+            xlim=(0.0, 1.1),
         )
 
     def moment(value: datetime | None) -> str:
@@ -396,7 +403,8 @@ def write_report(
     lines += ["## Definitions", ""]
     lines += [f"- **{name.replace('_', ' ')}**: {text}" for name, text in DEFINITIONS.items()]
     lines += [
-        f"- **session timeout**: {timeout_min} minutes (domain.yml session_expiration_time).",
+        f"- **session timeout**: {timeout_min} minutes in this report (the default is "
+        "domain.yml's session_expiration_time, 60).",
         "",
     ]
     path = out_dir / "report.md"
@@ -460,10 +468,12 @@ def _yaml_string(text: str) -> str:
 
 def _comment(item: ReviewItem) -> str:
     confidence = "unknown" if item.confidence is None else f"{item.confidence:.2f}"
+    suggested = item.suggested_intent or "(none)"
     parts = [
         f"confidence {confidence}",
         f"conversation {' '.join(item.conversation_id.split())}",
         f"classified as {item.intent or '(none)'}",
+        f"suggested {suggested}",
         ", ".join(item.reasons),
     ]
     if item.occurrences > 1:

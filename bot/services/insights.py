@@ -112,9 +112,14 @@ _EDGE_PUNCTUATION = " \t\n.,;:!?\"'()"
 # --- reading events -------------------------------------------------------------------
 
 
+def mask_emails(text: str) -> str:
+    """`text` with every email address replaced by name@example.com."""
+    return _EMAIL.sub(EMAIL_PLACEHOLDER, text or "")
+
+
 def scrub(text: str) -> str:
     """Customer text safe to show outside the conversation: `redact` plus masked emails."""
-    return _EMAIL.sub(EMAIL_PLACEHOLDER, redact(text or ""))
+    return mask_emails(redact(text or ""))
 
 
 def normalise_text(text: str) -> str:
@@ -565,7 +570,8 @@ EXPORT_COLUMNS = ("sender_id", "timestamp", "type", "intent", "confidence", "act
 
 def export_rows(conversation: Conversation) -> Iterator[dict[str, Any]]:
     """One row per event: sender_id, timestamp (ISO 8601, UTC), type, intent, confidence,
-    action (an action's name, or a bot message's response name), text (scrubbed).
+    action (an action's name, or a bot message's response name), text (the customer's
+    scrubbed, the bot's with emails masked).
 
     Args:
         conversation: The conversation to flatten.
@@ -590,7 +596,8 @@ def export_rows(conversation: Conversation) -> Iterator[dict[str, Any]]:
             row["text"] = VERIFICATION_ANSWER if secret else scrub(text)
         elif kind == "bot":
             row["action"] = utter_action(event) or None
-            row["text"] = scrub(event.get("text") or "")
+            # The bot's own words hold no secrets, only addresses it repeats back.
+            row["text"] = mask_emails(event.get("text") or "")
         elif kind == "action":
             row["action"] = event.get("name")
         yield row

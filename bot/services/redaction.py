@@ -68,3 +68,45 @@ def redact(text: str) -> str:
     )
     text = _CODE.sub(lambda m: m.group(0) if _YEAR.match(m.group(0)) else REDACTED, text)
     return " ".join(REDACTED if _looks_like_password(t) else t for t in text.split(" "))
+
+
+# While the assistant waits for one of these slots, the customer's reply is a secret.
+SECRET_SLOTS = frozenset({"verification_code", "kq_1", "kq_2", "kq_3"})
+SLOT_OUTCOMES = frozenset({"verified", "failed", "correct", "wrong"})
+ANSWER_REDACTED = "[redacted: verification answer]"
+
+
+def redact_events(events: list[dict]) -> list[dict]:
+    """Copies of Rasa event dicts safe to store: secrets in user text and slots removed.
+
+    A user message sent while a verification question was open is replaced whole; any
+    other user message goes through `redact`; a secret slot keeps only its outcome.
+    """
+    requested: str | None = None
+    after_secret = False  # slots filled from a secret answer (before the next action)
+    cleaned = []
+    for event in events:
+        kind = event.get("event")
+        copy = dict(event)
+        if kind == "action":
+            after_secret = False
+        if kind == "slot":
+            name, value = event.get("name"), event.get("value")
+            if name == "requested_slot":
+                requested = value
+            elif (name in SECRET_SLOTS or after_secret) and value not in (None, *SLOT_OUTCOMES):
+                copy["value"] = REDACTED
+        elif kind == "user":
+            text = event.get("text") or ""
+            secret = requested in SECRET_SLOTS and not text.startswith("/")
+            after_secret = secret
+            safe = ANSWER_REDACTED if secret else redact(text)
+            copy["text"] = safe
+            if isinstance(event.get("parse_data"), dict):
+                parse = dict(event["parse_data"])
+                parse["text"] = safe
+                if secret:
+                    parse["entities"] = []
+                copy["parse_data"] = parse
+        cleaned.append(copy)
+    return cleaned

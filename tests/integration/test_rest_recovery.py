@@ -104,3 +104,27 @@ def test_suspicious_link_is_flagged(assistant: RunningAssistant) -> None:
     )
     assert "NOT one of ours" in reply
     assert assistant.container.settings.vendor.phishing_report_address in reply
+
+
+def test_no_secret_typed_in_the_chat_reaches_the_tracker_store(
+    assistant: RunningAssistant,
+) -> None:
+    """After the flows above (codes, answers, a typed password), scan the tracker database."""
+    import sqlite3
+
+    sender = "types-secrets"
+    assistant.say(sender, "my password is Winter2026!! and my card is 4111 1111 1111 1111")
+    assistant.say(sender, "the code i got was 918273")
+    with sqlite3.connect(assistant.tracker_db) as db:
+        dump = "\n".join(row[0] for row in db.execute("select data from events"))
+    secrets = ["Winter2026!!", "4111 1111 1111 1111", "918273", "kitchen pc", "march 2024",
+               "q7p2", "10115"]  # fmt: skip
+    codes = [
+        re.search(r"code is: (\d{6})", m.body).group(1)
+        for m in assistant.container.outbox.list_messages()
+        if m.kind == "verification_code"
+    ]
+    assert codes, "the verification flows above should have sent codes"
+    for secret in secrets + codes:
+        assert secret not in dump, f"{secret!r} was stored in the tracker"
+    assert "[redacted: verification answer]" in dump
