@@ -283,6 +283,7 @@ def cmd_serve(container: Container | None, args: argparse.Namespace) -> int:
         model=args.model,
         host=args.host,
         web_port=args.web_port,
+        endpoints=args.endpoints,
     )
 
 
@@ -412,6 +413,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--host", default="127.0.0.1", help="interface to listen on")
     serve.add_argument("--model", default="models", help="model file or folder")
+    serve.add_argument(
+        "--endpoints",
+        default="endpoints.yml",
+        help="endpoints.yml (SQLite) or endpoints.production.yml",
+    )
 
     shell = groups.add_parser("shell", help="chat with the assistant in this terminal")
     shell.set_defaults(handler=cmd_shell, needs_container=False)

@@ -434,7 +434,8 @@ def run_report(
         The path of report.md.
 
     Raises:
-        TrackerStoreMissingError: The database has no events table.
+        TrackerStoreError: No tracker store there (`TrackerStoreMissingError`), or it
+            cannot be reached.
     """
     conversations = _read(engine, since, progress)
     insights = compute_insights(conversations, now=now, session_timeout=session_timeout)
@@ -556,7 +557,8 @@ def run_review(
         The number of examples written.
 
     Raises:
-        TrackerStoreMissingError: The database has no events table.
+        TrackerStoreError: No tracker store there (`TrackerStoreMissingError`), or it
+            cannot be reached.
     """
     items = review_items(_read(engine, since, progress), below=below)
     return write_review_yaml(items, out)
@@ -627,7 +629,8 @@ def run_export(
         The number of rows written.
 
     Raises:
-        TrackerStoreMissingError: The database has no events table.
+        TrackerStoreError: No tracker store there (`TrackerStoreMissingError`), or it
+            cannot be reached.
         ValueError: An unknown format.
     """
     if fmt not in EXPORT_FORMATS:

@@ -38,7 +38,9 @@ def action_server_command(port: int) -> list[str]:
     return [sys.executable, "-m", "rasa_sdk", "--actions", "bot.actions", "--port", str(port)]
 
 
-def rasa_server_command(port: int, model: str, host: str = "127.0.0.1") -> list[str]:
+def rasa_server_command(
+    port: int, model: str, host: str = "127.0.0.1", endpoints: str = "endpoints.yml"
+) -> list[str]:
     """The Rasa server with the REST and socketio channels from credentials.yml."""
     return [
         sys.executable, "-m", "rasa", "run",
@@ -46,7 +48,7 @@ def rasa_server_command(port: int, model: str, host: str = "127.0.0.1") -> list[
         "--port", str(port),
         "--interface", host,
         "--credentials", str(PROJECT_ROOT / "credentials.yml"),
-        "--endpoints", str(PROJECT_ROOT / "endpoints.yml"),
+        "--endpoints", str(PROJECT_ROOT / endpoints),
         "--cors", "*",
     ]  # fmt: skip
 
@@ -104,7 +106,12 @@ def _instructions(rasa_port: int, host: str, web_port: int) -> str:
 
 
 def serve(
-    rasa_port: int, action_port: int, model: str, host: str = "127.0.0.1", web_port: int = 5080
+    rasa_port: int,
+    action_port: int,
+    model: str,
+    host: str = "127.0.0.1",
+    web_port: int = 5080,
+    endpoints: str = "endpoints.yml",
 ) -> int:
     """Start both servers, print how to chat, and stop both on Ctrl-C or when one dies."""
     from bot.bootstrap import get_container
@@ -135,7 +142,7 @@ def serve(
             return 1
         print(f"starting the Rasa server on port {rasa_port} (loading the model) ...", flush=True)
         rasa = subprocess.Popen(
-            rasa_server_command(rasa_port, model, host), env=env, start_new_session=True
+            rasa_server_command(rasa_port, model, host, endpoints), env=env, start_new_session=True
         )
         processes.append(rasa)
         if not wait_until_up(f"http://127.0.0.1:{rasa_port}/", rasa, READY_TIMEOUT_SECONDS):

@@ -33,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +53,12 @@ events_table = Table(
 DEFAULT_BATCH_SIZE = 1000
 
 
-class TrackerStoreMissingError(RuntimeError):
-    """The database has no `events` table: the assistant never wrote to it."""
+class TrackerStoreError(RuntimeError):
+    """The tracker store cannot be read."""
+
+
+class TrackerStoreMissingError(TrackerStoreError):
+    """There is no tracker store: no SQLite file, or no `events` table in the database."""
 
 
 @dataclass
@@ -141,8 +146,13 @@ class TrackerEventReader:
         self._batch_size = batch_size
 
     def _check_table(self) -> None:
-        if not sa_inspect(self._engine).has_table(events_table.name):
-            url = self._engine.url.render_as_string(hide_password=True)
+        url = self._engine.url.render_as_string(hide_password=True)
+        try:
+            exists = sa_inspect(self._engine).has_table(events_table.name)
+        except OperationalError as exc:
+            # A report cannot do without its data: fail, and say where it looked.
+            raise TrackerStoreError(f"cannot read the tracker store at {url}: {exc.orig}") from exc
+        if not exists:
             raise TrackerStoreMissingError(
                 f"no '{events_table.name}' table at {url}: has the assistant had a conversation "
                 "with this TRACKER_STORE_URL?"
@@ -165,6 +175,7 @@ class TrackerEventReader:
 
         Raises:
             TrackerStoreMissingError: The database has no events table.
+            TrackerStoreError: The database cannot be reached.
         """
         self._check_table()
         query = select(func.count()).select_from(events_table)
@@ -227,6 +238,7 @@ class TrackerEventReader:
 
         Raises:
             TrackerStoreMissingError: The database has no events table.
+            TrackerStoreError: The database cannot be reached.
         """
         self._check_table()
         current: Conversation | None = None

@@ -49,29 +49,34 @@ class RunningAssistant:
         return response.json()
 
 
-@pytest.fixture(scope="session")
-def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAssistant]:
+def start_assistant(
+    work: Path,
+    app_db: str,
+    tracker_url: str,
+    extra_env: dict[str, str] | None = None,
+    endpoints: str | None = None,
+) -> tuple[subprocess.Popen, str, str, int, Path]:
+    """Start `python -m bot serve` on free ports; returns process, URLs, action port, log."""
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}: run `make train` (make test does)")
-    work = tmp_path_factory.mktemp("assistant")
-    app_db = f"sqlite:///{work / 'app.db'}"
-    tracker_db = work / "tracker.db"
     rasa_port, action_port, web_port = free_port(), free_port(), free_port()
     env = dict(os.environ)
     env.update(
         SIGNIN_DATABASE_URL=app_db,
-        TRACKER_STORE_URL=f"sqlite:///{tracker_db}",
+        TRACKER_STORE_URL=tracker_url,
         ACTION_ENDPOINT_URL=f"http://127.0.0.1:{action_port}/webhook",
+        **(extra_env or {}),
     )
+    command = [sys.executable, "-m", "bot", "serve", "--rasa-port", str(rasa_port),
+               "--action-port", str(action_port), "--web-port", str(web_port),
+               "--model", str(MODEL)]  # fmt: skip
+    if endpoints:
+        command += ["--endpoints", endpoints]
     log = work / "serve.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve", "--rasa-port", str(rasa_port),
-             "--action-port", str(action_port), "--web-port", str(web_port),
-             "--model", str(MODEL)],
-            env=env, stdout=out, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT,
-        )  # fmt: skip
-    rasa_url = f"http://127.0.0.1:{rasa_port}"
+            command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT
+        )
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -82,13 +87,29 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAssis
     else:
         process.kill()
         pytest.fail(f"the assistant did not start in time:\n{log.read_text()[-3000:]}")
-    container = build_container(load_settings({"SIGNIN_DATABASE_URL": app_db}))
-    web_url = f"http://127.0.0.1:{web_port}"
-    yield RunningAssistant(process, rasa_url, web_url, action_port, container, tracker_db, log)
+    return (process, f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{web_port}",
+            action_port, log)  # fmt: skip
+
+
+def stop_assistant(process: subprocess.Popen) -> None:
+    """Ctrl-C, then kill if it does not stop."""
     if process.poll() is None:
         process.send_signal(signal.SIGINT)
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="session")
+def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAssistant]:
+    work = tmp_path_factory.mktemp("assistant")
+    app_db = f"sqlite:///{work / 'app.db'}"
+    tracker_db = work / "tracker.db"
+    process, rasa_url, web_url, action_port, log = start_assistant(
+        work, app_db, f"sqlite:///{tracker_db}"
+    )
+    container = build_container(load_settings({"SIGNIN_DATABASE_URL": app_db}))
+    yield RunningAssistant(process, rasa_url, web_url, action_port, container, tracker_db, log)
+    stop_assistant(process)
     container.engine.dispose()

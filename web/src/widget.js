@@ -223,8 +223,9 @@ function colours(primary) {
     primary,
     // Text on the primary colour: whichever of white or near-black reads better.
     onPrimary: contrast(primary, "#ffffff") >= contrast(primary, "#111111") ? "#ffffff" : "#111111",
-    // The primary colour as text on white only where it keeps 4.5:1.
-    accentText: contrast(primary, "#ffffff") >= 4.5 ? primary : "#1f2328",
+    // The primary colour as text (links, reply buttons) only where it keeps 4.5:1 on the
+    // bot bubble's grey, the darkest background it is shown on.
+    accentText: contrast(primary, "#eef1f4") >= 4.5 ? primary : "#1f2328",
   };
 }
 
