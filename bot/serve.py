@@ -17,7 +17,7 @@ import urllib.request
 from pathlib import Path
 from types import FrameType
 
-from bot.settings import PROJECT_ROOT
+from bot.settings import PROJECT_ROOT, tracker_store_url
 
 READY_TIMEOUT_SECONDS = 300
 
@@ -26,7 +26,7 @@ def server_environment(action_port: int, base: dict[str, str] | None = None) -> 
     """Environment both servers need: endpoint URLs filled into endpoints.yml."""
     env = dict(os.environ if base is None else base)
     env.setdefault("ACTION_ENDPOINT_URL", f"http://127.0.0.1:{action_port}/webhook")
-    env.setdefault("TRACKER_STORE_URL", f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}")
+    env.setdefault("TRACKER_STORE_URL", tracker_store_url(env))
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")

@@ -214,6 +214,12 @@ def _vendor(raw: Mapping[str, Any]) -> Vendor:
     )
 
 
+def tracker_store_url(env: Mapping[str, str] | None = None) -> str:
+    """The conversation tracker store (TRACKER_STORE_URL, else SQLite under var/)."""
+    env = os.environ if env is None else env
+    return env.get("TRACKER_STORE_URL") or f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}"
+
+
 def _default_database_url() -> str:
     return f"sqlite:///{PROJECT_ROOT / 'var' / 'app.db'}"
 

@@ -110,3 +110,28 @@ def test_cases_list_show_and_retry(cli_env: str, capsys: pytest.CaptureFixture) 
     assert "0 pending" in capsys.readouterr().out
     assert main(["cases", "list", "--status", "resolved"]) == 0
     assert "no cases with status resolved" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["insights", "report"],
+        ["insights", "report", "--since", "yesterday"],
+        ["insights", "review", "--below", "2", "--out", "x.yml"],
+        ["insights", "export", "--since", "2026-01-01", "--format", "xml"],
+    ],
+)
+def test_insights_misuse_prints_usage(
+    cli_env: str, capsys: pytest.CaptureFixture, argv: list[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2 and "usage:" in capsys.readouterr().err
+
+
+def test_insights_without_a_tracker_store_is_a_clear_error(
+    cli_env: str, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{tmp_path / 'missing.db'}")
+    assert main(["insights", "report", "--since", "2026-01-01", "--out", str(tmp_path)]) == 1
+    assert "error:" in capsys.readouterr().err
