@@ -22,7 +22,7 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 # Everything that changes the trained model.
 TRAIN_INPUTS := config.yml domain.yml $(shell find data bot/nlu -type f \( -name '*.yml' -o -name '*.jsonl' -o -name '*.py' \) 2>/dev/null)
 
-.PHONY: help setup run shell train test lint format validate test-stories nlu-eval bench-nlu bench-reset-timing insights pytest clean lock
+.PHONY: help setup run shell train test lint format validate test-stories nlu-eval bench-nlu bench-reset-timing insights retrain pytest clean lock
 
 help:
 	@echo "make run        set up, train if needed, start the assistant (Ctrl-C stops)"
@@ -32,6 +32,7 @@ help:
 	@echo "make bench-nlu  accuracy, macro-F1 and confused intents on held-out data"
 	@echo "make bench-reset-timing  reset reply timing, account vs no account"
 	@echo "make lint       ruff check + format check;  make format  fix formatting"
+	@echo "make retrain    train a candidate, keep it only if no metric drops (weekly routine)"
 	@echo "make insights   report (charts) and review file from the tracker store; SINCE=YYYY-MM-DD"
 	@echo "make lock       re-pin requirements.lock from the current venv"
 
@@ -97,6 +98,9 @@ nlu-eval: $(MODEL)
 
 bench-nlu: $(MODEL)
 	$(PY) -m bot bench nlu --model $(MODEL) --data tests/nlu/heldout.yml --top 15
+
+retrain: setup
+	$(PY) -m bot retrain --tolerance 0.01
 
 SINCE ?= $(shell date -u -d '30 days ago' +%F)
 insights: setup

@@ -1,6 +1,7 @@
 """Command line: `python -m bot <group> <command>`.
 
-Groups: db, accounts, outbox, audit, cases, agents, insights, web, serve, shell, bench.
+Groups: db, accounts, outbox, audit, cases, agents, insights, retrain, web, serve, shell,
+bench.
 Every command exits 0 on success, 1 when what was asked cannot be done, and 2 (with usage)
 when the call itself is wrong.
 """
@@ -320,6 +321,12 @@ def cmd_insights(container: Container | None, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_retrain(container: Container | None, args: argparse.Namespace) -> int:
+    from bot.retrain import run_retrain
+
+    return run_retrain(args.tolerance)
+
+
 def cmd_serve(container: Container | None, args: argparse.Namespace) -> int:
     from bot.serve import serve
 
@@ -482,6 +489,17 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--since", type=_since, required=True, metavar="YYYY-MM-DD")
     exp.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     exp.add_argument("--out", default=None, metavar="FILE", help="default: standard output")
+
+    retrain = groups.add_parser(
+        "retrain", help="train a candidate and keep it only if no metric drops"
+    )
+    retrain.set_defaults(handler=cmd_retrain, needs_container=False)
+    retrain.add_argument(
+        "--tolerance",
+        type=float,
+        default=0.01,
+        help="largest drop allowed in any metric (default 0.01)",
+    )
 
     shell = groups.add_parser("shell", help="chat with the assistant in this terminal")
     shell.set_defaults(handler=cmd_shell, needs_container=False)
