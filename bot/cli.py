@@ -1,8 +1,7 @@
 """Command line: `python -m bot <group> <command>`.
 
 Groups: db, accounts, outbox, audit, cases, agents, insights, retrain, web, serve, shell,
-bench.
-Every command exits 0 on success, 1 when what was asked cannot be done, and 2 (with usage)
+bench. Every command exits 0 on success, 1 when what was asked cannot be done, and 2 (with usage)
 when the call itself is wrong.
 """
 
