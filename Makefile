@@ -22,7 +22,7 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 # Everything that changes the trained model.
 TRAIN_INPUTS := config.yml domain.yml $(shell find data bot/nlu -type f \( -name '*.yml' -o -name '*.jsonl' -o -name '*.py' \) 2>/dev/null)
 
-.PHONY: help setup run shell train test lint format validate test-stories nlu-eval bench-nlu bench-reset-timing insights retrain pytest clean lock
+.PHONY: help setup run shell train test lint format validate test-stories nlu-eval bench-nlu bench-reset-timing insights retrain pytest e2e-deps widget widget-check screenshots clean lock
 
 help:
 	@echo "make run        set up, train if needed, start the assistant (Ctrl-C stops)"
@@ -34,6 +34,8 @@ help:
 	@echo "make lint       ruff check + format check;  make format  fix formatting"
 	@echo "make retrain    train a candidate, keep it only if no metric drops (weekly routine)"
 	@echo "make insights   report (charts) and review file from the tracker store; SINCE=YYYY-MM-DD"
+	@echo "make widget     rebuild bot/web/static/signin-chat.js from web/src (needs Node)"
+	@echo "make screenshots  widget screenshots at desktop and phone width into docs/screenshots"
 	@echo "make lock       re-pin requirements.lock from the current venv"
 
 # --- set-up -----------------------------------------------------------------------------
@@ -75,7 +77,7 @@ shell: $(MODEL)
 	$(PY) -m bot shell --action-port $(ACTION_PORT) --model $(MODEL)
 
 # --- checks -----------------------------------------------------------------------------
-test: setup lint validate train test-stories nlu-eval pytest
+test: setup lint validate train test-stories nlu-eval e2e-deps pytest
 
 lint: setup
 	$(BIN)/ruff check .
@@ -112,6 +114,23 @@ bench-reset-timing: setup
 
 pytest: $(MODEL)
 	$(BIN)/pytest tests
+
+# Browser tests use Debian's Chromium (Playwright cannot download browsers here).
+e2e-deps:
+	@test -x /usr/bin/chromium || { echo "installing chromium for the browser tests"; \
+	  (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || \
+	  echo "WARNING: chromium could not be installed; browser tests will be skipped"; }
+
+# The chat widget: built from web/src with Node (the built file is committed, so running
+# the assistant never needs Node).
+widget:
+	cd web && npm ci --no-audit --no-fund && node build.mjs
+
+widget-check:
+	cd web && npm ci --no-audit --no-fund && node build.mjs --check
+
+screenshots: $(MODEL) e2e-deps
+	$(PY) -m tests.e2e.screenshots docs/screenshots
 
 clean:
 	rm -rf models results .pytest_cache .ruff_cache

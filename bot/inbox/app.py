@@ -139,7 +139,7 @@ def _redirect(location: str) -> web.Response:
 
 async def _security_headers(_request: web.Request, response: web.StreamResponse) -> None:
     for name, value in SECURITY_HEADERS.items():
-        response.headers[name] = value
+        response.headers.setdefault(name, value)  # a page may bring a stricter policy
 
 
 class _Inbox:
@@ -198,8 +198,11 @@ class _Inbox:
 
     @web.middleware
     async def require_agent(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        """Every route but sign-in needs a session; every POST its CSRF token."""
-        if request.match_info.route.name in _PUBLIC_ROUTES:
+        """Every /inbox route but sign-in needs a session; every POST its CSRF token.
+
+        Paths outside /inbox (the public demo page and widget files) are not the inbox's.
+        """
+        if request.match_info.route.name in _PUBLIC_ROUTES or not request.path.startswith("/inbox"):
             return await handler(request)
         session = await self.current_session(request)
         if session is None:

@@ -272,9 +272,7 @@ function validState(stored, ttlHours) {
     return freshState();
   }
   const messages = Array.isArray(stored.messages)
-    ? stored.messages.filter(
-        (m) => m && (m.from === "user" || m.from === "bot") && typeof m.ts === "number",
-      )
+    ? stored.messages.map(cleanMessage).filter(Boolean)
     : [];
   const lastTs = messages.length ? messages[messages.length - 1].ts : 0;
   if (lastTs && Date.now() - lastTs > ttlHours * 3600 * 1000) {
@@ -291,6 +289,35 @@ function validState(stored, ttlHours) {
     open: stored.open === true,
     messages,
   };
+}
+
+/** A stored message with only known fields of the right types, or null. */
+function cleanMessage(m) {
+  if (!m || typeof m !== "object" || (m.from !== "user" && m.from !== "bot")) {
+    return null;
+  }
+  if (typeof m.id !== "string" || typeof m.ts !== "number" || !Number.isFinite(m.ts)) {
+    return null;
+  }
+  const clean = { id: m.id, from: m.from, ts: m.ts };
+  for (const key of ["text", "image", "link", "payload"]) {
+    if (typeof m[key] === "string") {
+      clean[key] = m[key];
+    }
+  }
+  if (m.pending === true) {
+    clean.pending = true;
+  }
+  if (Array.isArray(m.buttons)) {
+    clean.buttons = m.buttons
+      .filter((b) => b && typeof b.title === "string")
+      .map((b) => ({
+        title: b.title,
+        ...(typeof b.payload === "string" ? { payload: b.payload } : {}),
+        ...(typeof b.url === "string" ? { url: b.url } : {}),
+      }));
+  }
+  return clean.text || clean.image || clean.link || clean.buttons ? clean : null;
 }
 
 // --- the widget ------------------------------------------------------------------------------
@@ -475,8 +502,16 @@ class ChatWidget {
     this.log.replaceChildren(...this.state.messages.map((m) => this.renderMessage(m)));
     this.refreshReplies();
     // Attach after the history is in place so a screen reader does not read it all out.
-    if (!this.host.isConnected) {
+    if (this.host.isConnected) {
+      return;
+    }
+    if (this.doc.body) {
       this.doc.body.append(this.host);
+    } else {
+      // init() ran in <head>: attach once the body exists.
+      this.doc.addEventListener("DOMContentLoaded", () => this.doc.body.append(this.host), {
+        once: true,
+      });
     }
   }
 
@@ -564,11 +599,18 @@ class ChatWidget {
     return group;
   }
 
-  /** Only the newest message's quick replies stay usable, until the customer answers. */
+  /** Quick replies stay usable until the customer answers; older ones are disabled. */
   refreshReplies() {
-    const last = this.state.messages[this.state.messages.length - 1];
+    const messages = this.state.messages;
+    let lastUser = -1;
+    messages.forEach((m, index) => {
+      if (m.from === "user") {
+        lastUser = index;
+      }
+    });
+    const liveIds = new Set(messages.slice(lastUser + 1).map((m) => m.id));
     for (const item of this.log.querySelectorAll(".sc-row")) {
-      const live = last && item.dataset.messageId === last.id && last.from === "bot";
+      const live = liveIds.has(item.dataset.messageId);
       for (const reply of item.querySelectorAll("button.sc-reply")) {
         reply.disabled = !live;
       }
