@@ -435,7 +435,7 @@ def reset_conversation(page: Page, demo_url: str, email: str = "me@example.com")
 # --- fixtures ------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
     try:
         with started_assistant(tmp_path_factory.mktemp("e2e-assistant")) as running:
@@ -444,31 +444,31 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
         pytest.fail(str(exc), pytrace=False)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def web_server() -> Iterator[WebServers]:
     with web_servers() as servers:
         yield servers
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def rasa_demo_url(web_server: WebServers, assistant: Assistant) -> str:
     """The demo page, its widget talking to the real assistant."""
     return web_server.serve(lambda: demo_app(assistant.rasa_url))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def fake_url(web_server: WebServers) -> str:
     """A fake Rasa socketio server (`fake_rasa_app`)."""
     return web_server.serve(fake_rasa_app)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def fake_demo_url(web_server: WebServers, fake_url: str) -> str:
     """The demo page, its widget talking to `fake_rasa_app`."""
     return web_server.serve(lambda: demo_app(fake_url))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def assistant_container(assistant: Assistant) -> Iterator[Container]:
     """The adapters on the assistant's app database (accounts, outbox)."""
     container = build_container(load_settings({"SIGNIN_DATABASE_URL": assistant.app_db_url}))
@@ -476,7 +476,7 @@ def assistant_container(assistant: Assistant) -> Iterator[Container]:
     container.engine.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     with chromium() as launched:
         yield launched

@@ -341,13 +341,21 @@ def test_review_yaml_groups_by_known_intent_with_a_comment_per_example(
     data = yaml.safe_load(path.read_text())
     assert data["version"] == "3.1"
     groups = {g["intent"]: [e["text"] for e in g["examples"]] for g in data["nlu"]}
-    # csat is not a domain intent: its suggestion goes under out_of_scope.
     assert groups == {
         "browser_issue": ["chrome says error 403"],
         "change_email": ["zzz my thing"],
-        "out_of_scope": ["blorp the widget", "5 stars"],
+        "csat": ["5 stars"],
+        "out_of_scope": ["blorp the widget"],
     }
     assert set(groups) <= domain_intents()
+    # a suggestion that is not a domain intent goes under out_of_scope
+    narrower = tmp_path / "narrow.yml"
+    write_review_yaml(
+        review_items(conversations, below=0.6), narrower, known_intents=domain_intents() - {"csat"}
+    )
+    narrow = yaml.safe_load(narrower.read_text())
+    narrow_groups = {g["intent"]: [e["text"] for e in g["examples"]] for g in narrow["nlu"]}
+    assert narrow_groups["out_of_scope"] == ["blorp the widget", "5 stars"]
     lines = path.read_text().splitlines()
     for index, line in enumerate(lines):
         if line.lstrip().startswith("- text:"):
