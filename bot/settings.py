@@ -134,6 +134,7 @@ class HandoffSettings:
     """How handing over to a person works."""
 
     expected_wait_minutes: int = 15
+    require_consent: bool = False
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import asyncio
 import logging
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -26,10 +26,15 @@ class ActionHandoffToAgent(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        container = get_container()
+        consent = tracker.get_slot("transcript_consent")
+        if container.settings.handoff.require_consent and consent is None:
+            return [FollowupAction("utter_ask_transcript_consent")]
         facts = read_conversation(
             tracker.events, tracker.sender_id, tracker.get_latest_input_channel() or ""
         )
-        service = get_container().handoff
+        facts.transcript_shared = consent is not False
+        service = container.handoff
         try:
             result = await call_service(service.hand_off, facts, False)
         except (ServiceUnavailable, OSError):
@@ -45,3 +50,16 @@ class ActionHandoffToAgent(Action):
             wait=result.wait,
         )
         return []
+
+
+class ActionRecordConsent(Action):
+    """Remembers the customer's yes or no to sharing the transcript, then hands off."""
+
+    def name(self) -> str:
+        return "action_record_consent"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        agreed = tracker.get_intent_of_latest_message() == "affirm"
+        return [SlotSet("transcript_consent", agreed), FollowupAction("action_handoff_to_agent")]

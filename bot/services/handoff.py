@@ -68,6 +68,7 @@ class ConversationFacts:
     account_id: str | None = None
     reason: str = "customer_request"
     started_at: datetime | None = None
+    transcript_shared: bool = True
 
     @property
     def priority(self) -> str:
@@ -174,6 +175,8 @@ def build_summary(facts: ConversationFacts, now: datetime) -> str:
         f"{started:%Y-%m-%d %H:%M} UTC · Handed over: {now:%Y-%m-%d %H:%M} UTC"
     )
     lines.append(f"Conversation: {facts.conversation_id}")
+    if not facts.transcript_shared:
+        lines.append("The customer chose not to share the chat transcript.")
     return "\n".join(lines)
 
 
@@ -235,7 +238,7 @@ class HandoffService:
             reason=facts.reason,
             problem=facts.problem,
             summary=build_summary(facts, now),
-            transcript=tuple(facts.turns),
+            transcript=tuple(facts.turns) if facts.transcript_shared else (),
             channel=facts.channel,
             created_at=existing.created_at if existing else now,
             updated_at=now,

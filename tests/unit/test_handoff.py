@@ -148,3 +148,45 @@ def test_action_tells_the_case_number_and_wait(container: Container) -> None:
     asyncio.run(ActionHandoffToAgent().run(again, tracker, DOMAIN))
     assert again.messages[0]["response"] == "utter_handoff_updated"
     assert dataclasses.asdict(container.cases.list()[0])["id"] == case.id
+
+
+def _consent_container(container: Container) -> Container:
+    from bot import bootstrap
+
+    handoff = dataclasses.replace(container.settings.handoff, require_consent=True)
+    settings = dataclasses.replace(container.settings, handoff=handoff)
+    changed = dataclasses.replace(container, settings=settings)
+    bootstrap.set_container(changed)
+    return changed
+
+
+def test_consent_is_asked_first_when_the_settings_require_it(container: Container) -> None:
+    _consent_container(container)
+    tracker = make_tracker(events=RESET_THEN_PERSON, sender="conv-c")
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionHandoffToAgent().run(dispatcher, tracker, DOMAIN))
+    assert events[-1]["name"] == "utter_ask_transcript_consent"
+    assert container.cases.list() == []
+
+
+def test_without_consent_the_case_has_no_transcript(container: Container) -> None:
+    _consent_container(container)
+    tracker = make_tracker(
+        events=RESET_THEN_PERSON, slots={"transcript_consent": False}, sender="conv-d"
+    )
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionHandoffToAgent().run(dispatcher, tracker, DOMAIN))
+    [case] = container.cases.list()
+    assert case.transcript == ()
+    assert "chose not to share the chat transcript" in case.summary
+    assert dispatcher.messages[0]["response"] == "utter_handoff_done"
+
+
+def test_consent_answer_is_recorded_and_hands_off(container: Container) -> None:
+    from bot.actions.handoff import ActionRecordConsent
+    from tests.unit.test_actions import _user
+
+    yes = make_tracker(events=[_user("yes", "affirm")])
+    events = asyncio.run(ActionRecordConsent().run(CollectingDispatcher(), yes, DOMAIN))
+    assert (events[0]["name"], events[0]["value"]) == ("transcript_consent", True)
+    assert events[-1]["name"] == "action_handoff_to_agent"
