@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.settings import SupportHours
@@ -16,16 +16,13 @@ def is_open(hours: SupportHours, now: datetime) -> bool:
 
 def next_opening(hours: SupportHours, now: datetime) -> datetime:
     """When the team is next at work (now, if it is at work)."""
-    from datetime import datetime as _dt
-    from datetime import timedelta
-
     zone = ZoneInfo(hours.timezone)
     local = now.astimezone(zone)
     if is_open(hours, now):
         return now
     for days_ahead in range(0, 8):
         day = (local + timedelta(days=days_ahead)).date()
-        opening = _dt.combine(day, hours.opens, tzinfo=zone)
+        opening = datetime.combine(day, hours.opens, tzinfo=zone)
         if day.weekday() in hours.days and opening > local:
             return opening
     return now
