@@ -59,12 +59,8 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout: float) -> bool:
     while time.monotonic() < deadline:
         if process.poll() is not None:
             return False
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return True
-        except (urllib.error.URLError, OSError):
-            pass
+        if _answers(url):
+            return True
         time.sleep(0.5)
     return False
 

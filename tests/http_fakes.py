@@ -22,6 +22,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import requests
+
 
 @dataclass(frozen=True)
 class Reply:
@@ -172,3 +174,12 @@ def _encode(body: Any) -> bytes:
     if isinstance(body, str):
         return body.encode("utf-8")
     return json.dumps(body).encode("utf-8")
+
+
+def local_session(**kwargs: float) -> requests.Session:
+    """The production HTTP session (`make_session`), kept away from any proxy settings."""
+    from bot.adapters.http import make_session
+
+    session = make_session(**kwargs)
+    session.trust_env = False  # never send the test traffic to a proxy from the environment
+    return session

@@ -15,16 +15,13 @@ from typing import Any, Protocol
 
 from bot.adapters.helpdesk import Helpdesk, HelpdeskUnavailableError
 from bot.models import Case, TranscriptLine
-from bot.services.redaction import redact
+from bot.services.redaction import ANSWER_REDACTED, SECRET_SLOTS, redact
 from bot.services.support_hours import wait_sentence
 from bot.services.topics import TOPIC_TITLES
 from bot.settings import SupportHours
 
 log = logging.getLogger(__name__)
 
-# While the bot waits for one of these slots, the customer's reply is a code or an answer.
-SECRET_SLOTS = {"verification_code", "kq_1", "kq_2", "kq_3"}
-VERIFICATION_ANSWER = "[redacted: verification answer]"
 DETAIL_ENTITIES = ("browser", "error", "mfa_method", "device", "product")
 
 # What the bot did, in an agent's words.
@@ -116,7 +113,7 @@ def read_conversation(
             intent = (parse.get("intent") or {}).get("name") or ""
             text = event.get("text") or ""
             if requested_slot in SECRET_SLOTS and not text.startswith("/"):
-                shown = VERIFICATION_ANSWER
+                shown = ANSWER_REDACTED
             else:
                 shown = redact(text)
             facts.turns.append(TranscriptLine(_when(event), "customer", shown))

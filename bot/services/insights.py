@@ -20,8 +20,8 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from bot.adapters.tracker_events import Conversation
-from bot.services.handoff import SECRET_SLOTS, VERIFICATION_ANSWER, read_conversation
-from bot.services.redaction import redact
+from bot.services.handoff import read_conversation
+from bot.services.redaction import ANSWER_REDACTED, SECRET_SLOTS, redact
 
 HANDOFF_UTTERANCES = frozenset({"utter_handoff_done", "utter_handoff_updated"})
 HANDOFF_ACTION = "action_handoff_to_agent"
@@ -593,7 +593,7 @@ def export_rows(conversation: Conversation) -> Iterator[dict[str, Any]]:
             row["confidence"] = user_confidence(event)
             text = event.get("text") or ""
             secret = requested_slot in SECRET_SLOTS and not text.startswith("/")
-            row["text"] = VERIFICATION_ANSWER if secret else scrub(text)
+            row["text"] = ANSWER_REDACTED if secret else scrub(text)
         elif kind == "bot":
             row["action"] = utter_action(event) or None
             # The bot's own words hold no secrets, only addresses it repeats back.

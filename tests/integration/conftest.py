@@ -17,8 +17,16 @@ import requests
 
 from bot.bootstrap import Container, build_container
 from bot.settings import PROJECT_ROOT, load_settings
+from tests.http_fakes import FakeHTTPServer
 
 MODEL = PROJECT_ROOT / "models" / "current.tar.gz"
+
+
+@pytest.fixture
+def server() -> Iterator[FakeHTTPServer]:
+    """A local HTTP server speaking scripted replies (contract tests of HTTP adapters)."""
+    with FakeHTTPServer() as fake:
+        yield fake
 
 
 def free_port() -> int:

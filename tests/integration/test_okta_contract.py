@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import socket
 import time
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -14,10 +13,10 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from bot.adapters.directory import IdentityUnavailableError
-from bot.adapters.http import Timeouts, make_session, post_once
+from bot.adapters.http import Timeouts, post_once
 from bot.adapters.okta import OktaDirectory
 from bot.models import Account
-from tests.http_fakes import FakeHTTPServer, Reply
+from tests.http_fakes import FakeHTTPServer, Reply, local_session
 
 TOKEN = "00TESTtokenXYZ-do-not-log-4f1c9a"
 EMAIL = "isaac.brock@example.com"
@@ -141,18 +140,6 @@ INVALID_TOKEN = okta_error("E0000011", "Invalid token provided")
 RATE_LIMITED = okta_error("E0000047", "API call exceeded rate limit due to too many requests.")
 SERVER_ERROR = okta_error("E0000009", "Internal Server Error")
 RATE_HEADERS = {"X-Rate-Limit-Limit": "600", "X-Rate-Limit-Remaining": "0"}
-
-
-@pytest.fixture
-def server() -> Iterator[FakeHTTPServer]:
-    with FakeHTTPServer() as fake:
-        yield fake
-
-
-def local_session(**kwargs: float) -> requests.Session:
-    session = make_session(**kwargs)
-    session.trust_env = False  # never send the test traffic to a proxy from the environment
-    return session
 
 
 @pytest.fixture

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
 from datetime import datetime, timezone
 
 import pytest
-import requests
 
-from bot.adapters.http import Timeouts, make_session
+from bot.adapters.http import Timeouts
 from bot.adapters.status_page import ServiceStatus
 from bot.adapters.statuspage import StatuspageStatusSource, StatusUnavailableError
-from tests.http_fakes import FakeHTTPServer, Reply
+from tests.http_fakes import FakeHTTPServer, Reply, local_session
 
 STATUS_PATH = "/api/v2/status.json"
 INCIDENTS_PATH = "/api/v2/incidents/unresolved.json"
@@ -66,18 +64,6 @@ def incident(name: str, **times: str | None) -> dict:
 
 def incidents_body(*incidents: dict) -> dict:
     return {"page": PAGE, "incidents": list(incidents)}
-
-
-@pytest.fixture
-def server() -> Iterator[FakeHTTPServer]:
-    with FakeHTTPServer() as fake:
-        yield fake
-
-
-def local_session(**kwargs: float) -> requests.Session:
-    session = make_session(**kwargs)
-    session.trust_env = False  # never send the test traffic to a proxy from the environment
-    return session
 
 
 @pytest.fixture

@@ -7,19 +7,17 @@ import json
 import logging
 import socket
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
 import pytest
-import requests
 
 from bot.adapters.helpdesk import HelpdeskUnavailableError
-from bot.adapters.http import Timeouts, make_session
+from bot.adapters.http import Timeouts
 from bot.adapters.zendesk import ZendeskHelpdesk, idempotency_key, subject
 from bot.models import Case, TranscriptLine
-from tests.http_fakes import FakeHTTPServer, RecordedRequest, Reply
+from tests.http_fakes import FakeHTTPServer, RecordedRequest, Reply, local_session
 
 TOKEN = "6wiIBWbGkBMo1mRDMuVwkw1EPsNkeUj95PIz2akv"
 EMAIL = "signin-bot@example.com"
@@ -147,18 +145,6 @@ INVALID = zendesk_error(
     "Record validation errors",
     subject=[{"description": f"Subject: is too long ({SECRET_TEXT})", "error": "TooLong"}],
 )
-
-
-@pytest.fixture
-def server() -> Iterator[FakeHTTPServer]:
-    with FakeHTTPServer() as fake:
-        yield fake
-
-
-def local_session(**kwargs: float) -> requests.Session:
-    session = make_session(**kwargs)
-    session.trust_env = False  # never send the test traffic to a proxy from the environment
-    return session
 
 
 TIMEOUTS = Timeouts(connect=1.0, read=1.0)

@@ -23,7 +23,6 @@ from bot.insights_report import (
     write_report,
     write_review_yaml,
 )
-from bot.services.handoff import VERIFICATION_ANSWER
 from bot.services.insights import (
     DEFINITIONS,
     EXPORT_COLUMNS,
@@ -31,6 +30,7 @@ from bot.services.insights import (
     review_items,
     summarise_conversation,
 )
+from bot.services.redaction import ANSWER_REDACTED
 
 DAY1 = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
 DAY2 = datetime(2026, 3, 3, 8, 0, tzinfo=timezone.utc)
@@ -391,7 +391,7 @@ def test_export_rows_jsonl_and_csv(conversations: list[Conversation]) -> None:
     }  # fmt: skip
     texts = " ".join(r["text"] or "" for r in parsed)
     assert "alex@corp.example" not in texts and "name@example.com" in texts
-    assert "482913" not in texts and VERIFICATION_ANSWER in texts
+    assert "482913" not in texts and ANSWER_REDACTED in texts
     assert "What's the code we sent?" in texts  # the bot's words are not redacted
     assert {"utter_ask_email", "action_request_password_reset"} <= {r["action"] for r in parsed}
 
