@@ -191,6 +191,9 @@ def test_keyboard_alone_opens_the_chat_sends_and_answers_buttons(
         pytest.fail("Tab never reached the chat launcher")
     page.keyboard.press("Enter")
     expect(chat.input).to_be_focused()
+    # the greeting (initial payload) must be in before typing, or its late reply would leave
+    # a second set of enabled quick replies behind the newest one
+    chat.expect_bot("You said: /greet")
 
     page.keyboard.type("hello from the keyboard")
     page.keyboard.press("Enter")
