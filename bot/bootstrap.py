@@ -9,7 +9,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
@@ -17,12 +19,17 @@ from bot.adapters.audit import SqlAuditLog
 from bot.adapters.case_store import SqlCaseStore
 from bot.adapters.database import create_engine, init_schema, utcnow
 from bot.adapters.directory import IdentityDirectory, SqlDirectory, SqlResetRequestLog
+from bot.adapters.email_change_store import SqlEmailChangeStore
 from bot.adapters.helpdesk import Helpdesk
 from bot.adapters.http import Timeouts, make_session
+from bot.adapters.mail_queue import QueuedMailer
 from bot.adapters.mailer import Mailer, OutboxMailer, SmtpMailer
 from bot.adapters.rate_log import SqlRateLog
 from bot.adapters.status_page import SettingsStatusSource, StatusSource
-from bot.adapters.verification_store import SqlEmailChangeStore, SqlVerificationStore
+from bot.adapters.verification_store import SqlVerificationStore
+from bot.domain.links import AccountLinks
+from bot.domain.password_rules import PasswordRules
+from bot.services.account_links import AccountLinkService
 from bot.services.code_resend import CodeResendService
 from bot.services.handoff import HandoffService
 from bot.services.password_reset import PasswordResetService
@@ -52,13 +59,21 @@ class Container:
     cases: SqlCaseStore
     handoff: HandoffService
     code_resend: CodeResendService
+    account_links: AccountLinkService
     clock: Callable[[], datetime]
 
 
 def build_container(
-    settings: Settings, engine: Engine | None = None, clock: Callable[[], datetime] = utcnow
+    settings: Settings,
+    engine: Engine | None = None,
+    clock: Callable[[], datetime] = utcnow,
+    queue_mail: bool = False,
 ) -> Container:
-    """Create the adapters chosen by `settings` and the services on top of them."""
+    """Create the adapters chosen by `settings` and the services on top of them.
+
+    `queue_mail`: hand emails to a background thread (servers do, so that mail never
+    delays a reply); off, `send` delivers before returning (command line, tests).
+    """
     engine = engine or create_engine(settings.database_url)
     init_schema(engine)
     builtin = SqlDirectory(engine, clock)
@@ -87,11 +102,27 @@ def build_container(
             )
     outbox = OutboxMailer(engine, clock)
     mailer: Mailer = SmtpMailer(settings.smtp) if settings.email_backend == "smtp" else outbox
+    if queue_mail:
+        mailer = QueuedMailer(mailer)
+    links = AccountLinks(settings.public_url)
+    min_reply = settings.reset.min_reply_ms / 1000
     audit = SqlAuditLog(engine, clock)
     store = SqlVerificationStore(engine)
     rate_log = SqlRateLog(engine)
     email_changes = SqlEmailChangeStore(engine)
     cases = SqlCaseStore(engine, clock)
+    verification = VerificationService(
+        directory=directory,
+        store=store,
+        rate_log=rate_log,
+        mailer=mailer,
+        audit=audit,
+        vendor=settings.vendor,
+        secret_key=settings.secret_key,
+        clock=clock,
+        min_reply_seconds=min_reply,
+    )
+    policy = settings.password_policy
     return Container(
         settings=settings,
         engine=engine,
@@ -110,26 +141,21 @@ def build_container(
             rules=settings.reset,
             secret_key=settings.secret_key,
             clock=clock,
+            links=links,
         ),
-        verification=VerificationService(
-            directory=directory,
-            store=store,
-            rate_log=rate_log,
-            mailer=mailer,
-            audit=audit,
-            vendor=settings.vendor,
-            secret_key=settings.secret_key,
-            clock=clock,
-        ),
+        verification=verification,
         verification_store=store,
         recovery=RecoveryService(
             directory=directory,
+            verification=verification,
             mailer=mailer,
             audit=audit,
             email_changes=email_changes,
             vendor=settings.vendor,
             reset_rules=settings.reset,
+            links=links,
             clock=clock,
+            cooling_off=timedelta(hours=settings.email_change.cooling_off_hours),
         ),
         email_changes=email_changes,
         rate_log=rate_log,
@@ -149,9 +175,37 @@ def build_container(
             vendor=settings.vendor,
             secret_key=settings.secret_key,
             clock=clock,
+            min_reply_seconds=min_reply,
+        ),
+        account_links=AccountLinkService(
+            directory=builtin,
+            changes=email_changes,
+            mailer=mailer,
+            audit=audit,
+            vendor=settings.vendor,
+            rules=PasswordRules(
+                min_length=policy.min_length,
+                max_length=policy.max_length,
+                require_upper=policy.require_upper,
+                require_lower=policy.require_lower,
+                require_digit=policy.require_digit,
+                require_symbol=policy.require_symbol,
+            ),
+            common_passwords=load_common_passwords(),
+            clock=clock,
         ),
         clock=clock,
     )
+
+
+COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent / "data" / "common_passwords.txt"
+
+
+@lru_cache(maxsize=1)
+def load_common_passwords() -> frozenset[str]:
+    """The bundled list of passwords too common to allow (lower case)."""
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip() and line[0] != "#")
 
 
 _container: Container | None = None
@@ -161,7 +215,7 @@ def get_container() -> Container:
     """The process-wide container, built on first use (not at import)."""
     global _container
     if _container is None:
-        _container = build_container(get_settings())
+        _container = build_container(get_settings(), queue_mail=True)
     return _container
 
 

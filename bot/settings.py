@@ -14,6 +14,7 @@ from datetime import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -103,6 +104,23 @@ class ResetRules:
 
 
 @dataclass(frozen=True)
+class EmailChangeRules:
+    """How a change of sign-in email is made safe."""
+
+    # After the new address confirms, the change waits this long; the old address can
+    # cancel it meanwhile (its notice has a cancel link).
+    cooling_off_hours: int = 72
+
+
+@dataclass(frozen=True)
+class ChatRules:
+    """Limits on what customers send."""
+
+    # Longer messages get a polite "please shorten it" and are not processed.
+    max_message_chars: int = 2000
+
+
+@dataclass(frozen=True)
 class Lockout:
     """How long a temporary lock after failed sign-ins lasts."""
 
@@ -169,6 +187,10 @@ class Settings:
     apis: ExternalApis
     secret_key: str = field(repr=False)
     settings_file: Path
+    # The public URL of the web app (account pages, inbox): the links in emails use it.
+    public_url: str = "http://127.0.0.1:5080"
+    email_change: EmailChangeRules = EmailChangeRules()
+    chat: ChatRules = ChatRules()
 
 
 def _parse_time(value: Any, key: str) -> time:
@@ -256,6 +278,55 @@ def _apis(env: Mapping[str, str]) -> ExternalApis:
     return apis
 
 
+def _public_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SettingsError(f"SIGNIN_PUBLIC_URL must be an http(s) URL, not {value!r}")
+    return value.rstrip("/")
+
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` (a name or address) only accepts connections from this machine."""
+    host = (host or "").strip().lower()
+    return host in LOOPBACK_HOSTS or host.startswith("127.")
+
+
+def _is_local_sqlite(url: str) -> bool:
+    return url.startswith("sqlite:")
+
+
+def check_safe_deployment(
+    settings: Settings, tracker_url: str, hosts: tuple[str, ...] = ("127.0.0.1",)
+) -> None:
+    """Refuse to run with the development secret key outside the embedded set-up.
+
+    The development key is public (it is in this repository): with it anyone can forge
+    web-chat session ids and recompute the keyed hashes. It is accepted only when the app
+    database and the tracker store are SQLite files and every server listens on loopback.
+
+    Raises:
+        SettingsError: naming SIGNIN_SECRET_KEY, when the set-up is not the embedded one.
+    """
+    if settings.secret_key != DEVELOPMENT_SECRET_KEY:
+        if len(settings.secret_key) < 32:
+            raise SettingsError("SIGNIN_SECRET_KEY must be at least 32 characters long")
+        return
+    embedded = (
+        _is_local_sqlite(settings.database_url)
+        and _is_local_sqlite(tracker_url)
+        and all(is_loopback(host) for host in hosts)
+    )
+    if not embedded:
+        raise SettingsError(
+            "SIGNIN_SECRET_KEY is not set: the development key is only allowed with SQLite "
+            "on loopback. Set SIGNIN_SECRET_KEY to a long random value (for example "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`)."
+        )
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Build settings from the settings file and environment (no caching)."""
     env = os.environ if env is None else env
@@ -288,6 +359,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             apis=_apis(env),
             secret_key=env.get("SIGNIN_SECRET_KEY") or DEVELOPMENT_SECRET_KEY,
             settings_file=path,
+            public_url=_public_url(env.get("SIGNIN_PUBLIC_URL") or "http://127.0.0.1:5080"),
+            email_change=EmailChangeRules(**(raw.get("email_change") or {})),
+            chat=ChatRules(**(raw.get("chat") or {})),
         )
     except TypeError as exc:  # an unknown key in one of the sections
         raise SettingsError(f"{path}: {exc}") from exc

@@ -30,8 +30,15 @@ class ActionHandoffToAgent(Action):
         consent = tracker.get_slot("transcript_consent")
         if container.settings.handoff.require_consent and consent is None:
             return [FollowupAction("utter_ask_transcript_consent")]
+        try:
+            verification = await call_service(container.verification.for_case, tracker.sender_id)
+        except ServiceUnavailable:
+            verification = ("unknown", None)
         facts = read_conversation(
-            tracker.events, tracker.sender_id, tracker.get_latest_input_channel() or ""
+            tracker.events,
+            tracker.sender_id,
+            tracker.get_latest_input_channel() or "",
+            verification,
         )
         facts.transcript_shared = consent is not False
         service = container.handoff

@@ -1,4 +1,9 @@
-"""After the verification form: do what was asked, or explain why not."""
+"""After the verification form: make the change, or explain why not.
+
+Which account is changed, and whether anything is changed at all, is decided by
+`RecoveryService` from the server-side verification record of this conversation: a forged
+call with made-up slots finds no passed verification and changes nothing.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from rasa_sdk.types import DomainDict
 from bot.actions.calls import ServiceUnavailable, call_service
 from bot.actions.verification import VERIFICATION_SLOTS
 from bot.bootstrap import get_container
+from bot.services.recovery import NotVerifiedError
 
 log = logging.getLogger(__name__)
 
@@ -26,20 +32,15 @@ class ActionCompleteRecovery(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         cleared = [SlotSet(slot, None) for slot in VERIFICATION_SLOTS if slot != "email"]
-        status = tracker.get_slot("verification_status")
+        cleared.append(SlotSet("verification_purpose", None))
         purpose = tracker.get_slot("verification_purpose")
-        account_id = tracker.get_slot("verification_account")
-        email = tracker.get_slot("email")
-        if status != "passed" or not account_id or not email:
-            # The customer was already told (failed or refused); a person is the way on.
-            return [*cleared, SlotSet("verification_purpose", None),
-                    FollowupAction("utter_offer_human")]  # fmt: skip
+        told = bool(tracker.get_slot("verification_stopped"))
         recovery = get_container().recovery
         conversation = tracker.sender_id
         follow_up = "utter_anything_else"
         try:
             if purpose == "unlock":
-                result = await call_service(recovery.unlock, account_id, email, conversation)
+                result = await call_service(recovery.unlock, conversation)
                 if result.after_failed_attempts:
                     dispatcher.utter_message(response="utter_unlocked_after_failed_attempts")
                     follow_up = "utter_offer_reset"
@@ -48,24 +49,26 @@ class ActionCompleteRecovery(Action):
                 else:
                     dispatcher.utter_message(response="utter_not_locked")
             elif purpose == "factor_reset":
-                await call_service(recovery.reset_factors, account_id, email, conversation)
+                await call_service(recovery.reset_factors, conversation)
                 dispatcher.utter_message(response="utter_factors_reset")
             elif purpose == "secure":
-                await call_service(recovery.secure_account, account_id, email, conversation)
+                await call_service(recovery.secure_account, conversation)
                 dispatcher.utter_message(response="utter_account_secured")
                 follow_up = "utter_offer_human"
             elif purpose == "email_change":
-                new_email = tracker.get_slot("new_email")
-                await call_service(
-                    recovery.start_email_change, account_id, email, new_email, conversation
-                )
+                new_email = str(tracker.get_slot("new_email") or "")
+                hours = await call_service(recovery.start_email_change, conversation, new_email)
                 dispatcher.utter_message(response="utter_email_change_started",
-                                         new_email=new_email)  # fmt: skip
+                                         new_email=new_email, hours=str(hours))  # fmt: skip
             else:
-                log.error("verification finished without a known purpose: %r", purpose)
-                dispatcher.utter_message(response="utter_default")
+                raise NotVerifiedError(str(purpose))
+        except NotVerifiedError:
+            # The customer was already told when the check failed; otherwise say it here.
+            if not told:
+                dispatcher.utter_message(response="utter_not_verified")
+            follow_up = "utter_offer_human"
         except (ServiceUnavailable, LookupError):
             log.exception("recovery step %s failed", purpose)
             dispatcher.utter_message(response="utter_identity_unavailable")
             follow_up = "utter_offer_human"
-        return [*cleared, SlotSet("verification_purpose", None), FollowupAction(follow_up)]
+        return [*cleared, FollowupAction(follow_up)]

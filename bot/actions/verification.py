@@ -1,10 +1,15 @@
 """The ownership-verification form, shared by every account-changing flow.
 
-Slots hold only outcomes ("verified", "correct", "wrong"), never a code or an answer.
+The form only carries the dialogue: what it asks next is read from the server-side
+verification record (`VerificationService.current`), and every code or answer typed goes to
+the service to be checked. The slots that receive codes and answers are emptied again at
+once (and the tracker store redacts what was typed), so no slot ever holds an outcome that
+someone could type or forge.
 """
 
 from __future__ import annotations
 
+import contextlib
 from abc import ABC, abstractmethod
 from typing import Any
 
@@ -16,26 +21,24 @@ from rasa_sdk.types import DomainDict
 from bot.actions.calls import ServiceUnavailable, call_service
 from bot.bootstrap import get_container
 from bot.services.emails import find_email
-from bot.services.verification import CORRECT_NEEDED, MAX_CODE_TRIES, QUESTIONS_ASKED
+from bot.services.verification import Outcome, Step
 
 FORM = "verification_form"
-QUESTION_SLOTS = [f"kq_{i}" for i in range(1, QUESTIONS_ASKED + 1)]
-# Slots a new verification starts without.
+# Dialogue slots of a verification; none of them grants anything.
 VERIFICATION_SLOTS = [
     "email",
     "verification_code",
-    *QUESTION_SLOTS,
+    "verification_answer",
     "new_email",
-    "verification_status",
-    "verification_needs_code",
-    "verification_questions",
-    "verification_account",
-    "verification_correct",
-    "verification_wrong",
-    "code_tries",
+    "verification_stopped",
 ]
-# purpose -> the factor the flow replaces (which therefore cannot be used to verify)
-PURPOSES = {"unlock": None, "factor_reset": None, "secure": None, "email_change": "email"}
+# What the customer hears when a step ends the check.
+_STOP_RESPONSES = {
+    Outcome.FAILED: "utter_verification_failed",
+    Outcome.REFUSED: "utter_verification_refused",
+    Outcome.THROTTLED: "utter_verification_throttled",
+    Outcome.EXPIRED: "utter_verification_expired",
+}
 
 
 def fresh_verification(purpose: str) -> list[EventType]:
@@ -46,7 +49,7 @@ def fresh_verification(purpose: str) -> list[EventType]:
 
 
 class StartVerification(Action, ABC):
-    """Base: clears earlier verification state and records what it is for."""
+    """Base: ends any earlier check of this conversation and records what this one is for."""
 
     @property
     @abstractmethod
@@ -59,6 +62,9 @@ class StartVerification(Action, ABC):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        # A check that cannot be read cannot be used either: go on if the store is down.
+        with contextlib.suppress(ServiceUnavailable):
+            await call_service(get_container().verification.cancel, tracker.sender_id)
         return fresh_verification(self.purpose)
 
 
@@ -86,8 +92,20 @@ class ActionStartEmailChangeVerification(StartVerification):
     purpose = "email_change"
 
 
+def _next_slots(step: Step, purpose: str | None) -> list[str]:
+    if step.outcome is Outcome.ASK_EMAIL or step.purpose != purpose:
+        return ["email"]
+    if step.outcome is Outcome.ASK_CODE:
+        return ["verification_code"]
+    if step.outcome is Outcome.ASK_QUESTION:
+        return ["verification_answer"]
+    if step.outcome is Outcome.PASSED and purpose == "email_change":
+        return ["new_email"]
+    return []
+
+
 class ValidateVerificationForm(FormValidationAction):
-    """Email -> code sent to the registered address -> up to three questions."""
+    """Email -> code sent to the registered address -> questions (-> new email)."""
 
     def name(self) -> str:
         return "validate_verification_form"
@@ -99,17 +117,13 @@ class ValidateVerificationForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
-        status = tracker.get_slot("verification_status")
-        if status in ("failed", "refused", "unavailable"):
+        if tracker.get_slot("verification_stopped"):
             return []
-        slots = ["email"]
-        if tracker.get_slot("verification_needs_code"):
-            slots.append("verification_code")
-        if status == "passed":
-            if tracker.get_slot("verification_purpose") == "email_change":
-                slots.append("new_email")
-            return slots
-        return slots + QUESTION_SLOTS
+        try:
+            step = await call_service(get_container().verification.current, tracker.sender_id)
+        except ServiceUnavailable:
+            return []
+        return _next_slots(step, tracker.get_slot("verification_purpose"))
 
     async def validate_email(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -118,91 +132,38 @@ class ValidateVerificationForm(FormValidationAction):
         if email is None:
             dispatcher.utter_message(response="utter_invalid_email")
             return {"email": None}
-        factor = PURPOSES.get(tracker.get_slot("verification_purpose") or "")
+        purpose = tracker.get_slot("verification_purpose") or ""
+        service = get_container().verification
         try:
-            plan = await call_service(
-                get_container().verification.begin, email, tracker.sender_id, factor
-            )
-        except ServiceUnavailable:
+            step = await call_service(service.begin, tracker.sender_id, email, purpose)
+        except (ServiceUnavailable, ValueError):
             dispatcher.utter_message(response="utter_identity_unavailable")
-            return {"email": email, "verification_status": "unavailable"}
-        if plan.refused:
-            dispatcher.utter_message(response="utter_verification_refused")
-            return {"email": email, "verification_status": "refused"}
-        return {
-            "email": email,
-            "verification_needs_code": plan.needs_code,
-            "verification_questions": list(plan.questions),
-            "verification_correct": 0.0,
-            "verification_wrong": 0.0,
-            "code_tries": 0.0,
-        }
+            return {"email": email, "verification_stopped": True}
+        return {"email": email, **self._after(step, dispatcher)}
 
     async def validate_verification_code(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if value in ("verified", "failed"):
-            return {"verification_code": value}
-        email = tracker.get_slot("email")
-        service = get_container().verification
-        ok = await call_service(service.check_code, email, str(value), tracker.sender_id)
-        if ok:
-            return {"verification_code": "verified"}
-        tries = (tracker.get_slot("code_tries") or 0) + 1
-        if tries >= MAX_CODE_TRIES:
-            await call_service(service.finish, email, False, tracker.sender_id)
-            dispatcher.utter_message(response="utter_verification_failed")
-            return {"verification_code": "failed", "verification_status": "failed"}
-        dispatcher.utter_message(response="utter_code_wrong")
-        return {"verification_code": None, "code_tries": float(tries)}
-
-    async def _check_answer(
-        self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
-    ) -> dict[str, Any]:
-        if value in ("correct", "wrong"):
-            return {slot: value}
-        questions = tracker.get_slot("verification_questions") or []
-        index = QUESTION_SLOTS.index(slot)
-        if index >= len(questions):
-            return {slot: "wrong"}
-        email = tracker.get_slot("email")
         service = get_container().verification
         try:
-            ok = await call_service(service.check_answer, email, questions[index], str(value))
+            step = await call_service(service.check_code, tracker.sender_id, str(value or ""))
         except ServiceUnavailable:
             dispatcher.utter_message(response="utter_identity_unavailable")
-            return {slot: "wrong", "verification_status": "unavailable"}
-        correct = (tracker.get_slot("verification_correct") or 0) + (1 if ok else 0)
-        wrong = (tracker.get_slot("verification_wrong") or 0) + (0 if ok else 1)
-        result: dict[str, Any] = {
-            slot: "correct" if ok else "wrong",
-            "verification_correct": float(correct),
-            "verification_wrong": float(wrong),
-        }
-        if correct >= CORRECT_NEEDED:
-            account_id = await call_service(service.finish, email, True, tracker.sender_id)
-            result["verification_status"] = "passed" if account_id else "failed"
-            result["verification_account"] = account_id
-        elif wrong > QUESTIONS_ASKED - CORRECT_NEEDED:
-            await call_service(service.finish, email, False, tracker.sender_id)
-            dispatcher.utter_message(response="utter_verification_failed")
-            result["verification_status"] = "failed"
-        return result
+            return {"verification_code": None, "verification_stopped": True}
+        if step.outcome is Outcome.CODE_WRONG:
+            dispatcher.utter_message(response="utter_code_wrong")
+        return {"verification_code": None, **self._after(step, dispatcher)}
 
-    async def validate_kq_1(
+    async def validate_verification_answer(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return await self._check_answer("kq_1", value, dispatcher, tracker)
-
-    async def validate_kq_2(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return await self._check_answer("kq_2", value, dispatcher, tracker)
-
-    async def validate_kq_3(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return await self._check_answer("kq_3", value, dispatcher, tracker)
+        service = get_container().verification
+        try:
+            step = await call_service(service.check_answer, tracker.sender_id, str(value or ""))
+        except ServiceUnavailable:
+            dispatcher.utter_message(response="utter_identity_unavailable")
+            return {"verification_answer": None, "verification_stopped": True}
+        return {"verification_answer": None, **self._after(step, dispatcher)}
 
     async def validate_new_email(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -216,41 +177,29 @@ class ValidateVerificationForm(FormValidationAction):
             return {"new_email": None}
         return {"new_email": email}
 
+    @staticmethod
+    def _after(step: Step, dispatcher: CollectingDispatcher) -> dict[str, Any]:
+        response = _STOP_RESPONSES.get(step.outcome)
+        if response is None:
+            return {}
+        dispatcher.utter_message(response=response)
+        return {"verification_stopped": True}
 
-class AskQuestion(Action, ABC):
-    """Base: asks the knowledge question chosen for this position."""
 
-    @property
-    @abstractmethod
-    def slot(self) -> str:
-        """kq_1 | kq_2 | kq_3"""
+class ActionAskVerificationAnswer(Action):
+    """Asks the knowledge question the server-side record is waiting for."""
 
     def name(self) -> str:
-        return f"action_ask_{self.slot}"
+        return "action_ask_verification_answer"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        questions = tracker.get_slot("verification_questions") or []
-        index = QUESTION_SLOTS.index(self.slot)
-        if index < len(questions):
-            dispatcher.utter_message(response=f"utter_question_{questions[index]}")
+        try:
+            step = await call_service(get_container().verification.current, tracker.sender_id)
+        except ServiceUnavailable:
+            dispatcher.utter_message(response="utter_identity_unavailable")
+            return []
+        if step.outcome is Outcome.ASK_QUESTION and step.question:
+            dispatcher.utter_message(response=f"utter_question_{step.question}")
         return []
-
-
-class ActionAskKq1(AskQuestion):
-    """First question."""
-
-    slot = "kq_1"
-
-
-class ActionAskKq2(AskQuestion):
-    """Second question."""
-
-    slot = "kq_2"
-
-
-class ActionAskKq3(AskQuestion):
-    """Third question (only when one of the first two was wrong)."""
-
-    slot = "kq_3"

@@ -49,6 +49,12 @@ class IdentityDirectory(Protocol):
     def find_by_email(self, email: str) -> Account | None:
         """The account whose sign-in email is `email` (normalised), or None."""
 
+    def find_by_id(self, account_id: str) -> Account | None:
+        """The account with this id, or None."""
+
+    def change_email(self, account_id: str, new_email: str) -> None:
+        """Switch the sign-in email (only ever after a confirmed, cooled-off change)."""
+
     def start_password_reset(self, account_id: str, ttl: timedelta) -> str | None:
         """Begin a reset. Returns a single-use token for us to email, or None when the
         provider emails the customer itself. Earlier reset links stop working."""
@@ -104,6 +110,8 @@ class SqlDirectory:
 
     def find_by_id(self, account_id: str) -> Account | None:
         """The account with this id, or None."""
+        if not str(account_id).isdigit():
+            return None
         with self._engine.connect() as conn:
             row = conn.execute(select(accounts).where(accounts.c.id == int(account_id))).first()
             return self._load(conn, row) if row else None
@@ -189,6 +197,55 @@ class SqlDirectory:
                 )
             )
         return token
+
+    def reset_token_is_valid(self, token: str) -> bool:
+        """Whether a reset token could be spent now (does not spend it)."""
+        now = self._clock()
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                select(reset_tokens).where(reset_tokens.c.token_hash == hash_token(token))
+            ).first()
+        return (
+            row is not None
+            and row.used_at is None
+            and row.revoked_at is None
+            and as_utc(row.expires_at) > now
+        )
+
+    def reset_token_account(self, token: str) -> str | None:
+        """The account a still-valid reset token belongs to (does not spend it)."""
+        if not self.reset_token_is_valid(token):
+            return None
+        with self._engine.connect() as conn:
+            value = conn.execute(
+                select(reset_tokens.c.account_id).where(
+                    reset_tokens.c.token_hash == hash_token(token)
+                )
+            ).scalar_one_or_none()
+        return str(value) if value is not None else None
+
+    def set_password_hash(self, account_id: str, password_hash: str) -> None:
+        """Store a new password (argon2 hash); lifts a lock after failed sign-ins."""
+        now = self._clock()
+        with self._engine.begin() as conn:
+            conn.execute(
+                update(accounts)
+                .where(accounts.c.id == int(account_id))
+                .values(password_hash=password_hash, password_changed_at=now)
+            )
+            conn.execute(
+                update(accounts)
+                .where(accounts.c.id == int(account_id))
+                .where(accounts.c.lock_reason == "failed_attempts")
+                .values(status="active", locked_until=None, lock_reason="")
+            )
+
+    def password_hash(self, account_id: str) -> str | None:
+        """The stored password hash (tests, sign-in checks)."""
+        with self._engine.connect() as conn:
+            return conn.execute(
+                select(accounts.c.password_hash).where(accounts.c.id == int(account_id))
+            ).scalar_one_or_none()
 
     def redeem_reset_token(self, token: str) -> str | None:
         """Spend a reset token: the account id if it was valid, None otherwise (single use)."""

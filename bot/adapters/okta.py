@@ -84,6 +84,25 @@ class OktaDirectory:
         factors = self._call("GET", f"{_user_path(user_id)}/factors", "list factors")
         return _account(user, _json(factors, "list factors"))
 
+    def find_by_id(self, account_id: str) -> Account | None:
+        """The Okta user with this id, or None."""
+        response = self._call("GET", _user_path(account_id), "get user")
+        if response is None:
+            return None
+        user = _json(response, "get user")
+        factors = self._call("GET", f"{_user_path(account_id)}/factors", "list factors")
+        return _account(user, _json(factors, "list factors"))
+
+    def change_email(self, account_id: str, new_email: str) -> None:
+        """Make `new_email` the user's login and primary email (a partial profile update)."""
+        address = new_email.strip().lower()
+        self._call(
+            "POST",
+            _user_path(account_id),
+            "change email",
+            json={"profile": {"login": address, "email": address}},
+        )
+
     def start_password_reset(self, account_id: str, ttl: timedelta) -> str | None:
         """Ask Okta to email the user a reset link (earlier links stop working).
 
@@ -118,7 +137,12 @@ class OktaDirectory:
         )
 
     def _call(
-        self, method: str, path: str, what: str, params: dict[str, str] | None = None
+        self,
+        method: str,
+        path: str,
+        what: str,
+        params: dict[str, str] | None = None,
+        json: dict[str, Any] | None = None,
     ) -> requests.Response | None:
         """Send one API call; the response when it succeeded, None for a 404 on a GET.
 
@@ -129,8 +153,9 @@ class OktaDirectory:
         try:
             if method == "POST":
                 response = post_once(
-                    self._session, url, self._timeouts, headers=self._headers, params=params
-                )
+                    self._session, url, self._timeouts, headers=self._headers, params=params,
+                    json=json,
+                )  # fmt: skip
             else:
                 response = self._session.request(
                     method,

@@ -28,6 +28,9 @@ accounts = Table(
     Column("lock_reason", String(30), nullable=False, default=""),
     Column("phone_last4", String(4), nullable=False, default=""),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Set through the built-in reset page only (argon2 hash).
+    Column("password_hash", String(255), nullable=True),
+    Column("password_changed_at", DateTime(timezone=True), nullable=True),
 )
 
 # Enrolled MFA methods (sms | email | totp | push); the lowest id is the primary one.
@@ -62,18 +65,30 @@ verification_facts = Table(
     UniqueConstraint("account_id", "kind"),
 )
 
-# One-time codes for the possession check (hash only; single use; short-lived).
-one_time_codes = Table(
-    "one_time_codes",
+# Ownership verifications: server-side state of each check (see bot/domain/verification.py).
+# Hashes and counters only; the code and the answers typed are never stored.
+verifications = Table(
+    "verifications",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("subject_key", String(64), nullable=False),
     Column("conversation_id", String(255), nullable=False),
+    Column("subject_key", String(64), nullable=False),
+    Column("account_id", String(64), nullable=True),
+    Column("purpose", String(20), nullable=False),
+    Column("factor", String(10), nullable=False),
     Column("code_hash", String(64), nullable=False),
+    Column("code_expires_at", DateTime(timezone=True), nullable=False),
+    Column("questions", String(200), nullable=False, default=""),
+    Column("status", String(20), nullable=False),
+    Column("code_tries", Integer, nullable=False, default=0),
+    Column("answers_right", Integer, nullable=False, default=0),
+    Column("answers_wrong", Integer, nullable=False, default=0),
+    Column("version", Integer, nullable=False, default=0),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
-    Column("used_at", DateTime(timezone=True), nullable=True),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
 )
+Index("ix_verifications_conversation", verifications.c.conversation_id, verifications.c.id)
 
 # Timestamps of throttled actions (verification failures, code resends, ...), by key.
 rate_events = Table(
@@ -88,7 +103,8 @@ Index(
     "ix_rate_events_lookup", rate_events.c.kind, rate_events.c.subject_key, rate_events.c.created_at
 )
 
-# Email changes waiting for confirmation from the new address.
+# Email changes: confirmed by the new address, cancellable from the old one, applied only
+# after a cooling-off period (hashes of both link tokens only).
 email_changes = Table(
     "email_changes",
     metadata,
@@ -96,9 +112,14 @@ email_changes = Table(
     Column("account_id", String(64), nullable=False),
     Column("new_email", String(320), nullable=False),
     Column("token_hash", String(64), nullable=False, unique=True),
+    Column("cancel_token_hash", String(64), nullable=True, unique=True),
+    Column("conversation_id", String(255), nullable=False, default=""),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("effective_at", DateTime(timezone=True), nullable=True),
     Column("confirmed_at", DateTime(timezone=True), nullable=True),
+    Column("cancelled_at", DateTime(timezone=True), nullable=True),
+    Column("applied_at", DateTime(timezone=True), nullable=True),
 )
 
 reset_tokens = Table(

@@ -1,6 +1,6 @@
 """Use case: a sign-in code did not arrive; send a new one, or by another method on file.
 
-Throttled per address (a 60-second cooldown, at most 3 in 15 minutes) whether or not an
+Throttled per address (a 60-second cooldown, at most 3 an hour) whether or not an
 account exists, and the customer hears the same words either way. In the built-in
 directory, codes "sent" by SMS land in the outbox addressed to the phone's last digits,
 so an operator can see them; email codes land there as emails.
@@ -22,10 +22,11 @@ from bot.adapters.mailer import MailDeliveryError, Mailer
 from bot.models import Account, EmailMessage
 from bot.services.emails import is_valid_email, normalise_email
 from bot.services.password_reset import AuditLog
+from bot.services.timing import padded
 from bot.settings import Vendor
 
 COOLDOWN = timedelta(seconds=60)
-WINDOW = timedelta(minutes=15)
+WINDOW = timedelta(hours=1)
 MAX_IN_WINDOW = 3
 DELIVERABLE = ("sms", "email")  # methods we can send a code through
 
@@ -60,7 +61,9 @@ class CodeResendService:
         vendor: Vendor,
         secret_key: str,
         clock: Callable[[], datetime],
+        min_reply_seconds: float = 0.0,
     ) -> None:
+        self._min_reply = min_reply_seconds
         self._directory = directory
         self._mailer = mailer
         self._rates = rate_log
@@ -70,7 +73,14 @@ class CodeResendService:
         self._clock = clock
 
     def resend(self, email: str, method: str | None, conversation_id: str) -> ResendResult:
-        """Throttle, then send a code if the address has an account with a usable method."""
+        """Throttle, then send a code if the address has an account with a usable method.
+
+        Takes at least `min_reply_seconds` whatever the account (mail is queued off this
+        path), so timing does not tell whether the account exists.
+        """
+        return padded(self._min_reply, self._resend, email, method, conversation_id)
+
+    def _resend(self, email: str, method: str | None, conversation_id: str) -> ResendResult:
         email = normalise_email(email)
         if not is_valid_email(email):
             return ResendResult("invalid_email")

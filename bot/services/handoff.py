@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from bot.adapters.helpdesk import Helpdesk, HelpdeskUnavailableError
 from bot.models import Case, TranscriptLine
-from bot.services.redaction import ANSWER_REDACTED, SECRET_SLOTS, redact
+from bot.services.redaction import redact, redact_reply
 from bot.services.support_hours import wait_sentence
 from bot.services.topics import TOPIC_TITLES
 from bot.settings import SupportHours
@@ -90,10 +90,18 @@ def _when(event: dict[str, Any]) -> datetime:
 
 
 def read_conversation(
-    events: Iterable[dict[str, Any]], conversation_id: str, channel: str = ""
+    events: Iterable[dict[str, Any]],
+    conversation_id: str,
+    channel: str = "",
+    verification: tuple[str, str | None] = ("not attempted", None),
 ) -> ConversationFacts:
-    """Facts, a redacted transcript and the reason for handing over, from tracker events."""
+    """Facts, a redacted transcript and the reason for handing over, from tracker events.
+
+    `verification` is the server's record of the ownership check (outcome, account id when
+    it passed): slots never say whether someone was verified.
+    """
     facts = ConversationFacts(conversation_id, channel)
+    facts.verification, facts.account_id = verification
     requested_slot: str | None = None
     last_bot_utter = ""
     pending_answer: int | None = None  # index in facts.tried awaiting the customer's yes/no
@@ -103,19 +111,12 @@ def read_conversation(
         if kind == "slot":
             if event.get("name") == "requested_slot":
                 requested_slot = event.get("value")
-            elif event.get("name") == "verification_status" and event.get("value"):
-                facts.verification = str(event["value"])
-            elif event.get("name") == "verification_account" and event.get("value"):
-                facts.account_id = str(event["value"])
         elif kind == "user":
             facts.started_at = facts.started_at or _when(event)
             parse = event.get("parse_data") or {}
             intent = (parse.get("intent") or {}).get("name") or ""
             text = event.get("text") or ""
-            if requested_slot in SECRET_SLOTS and not text.startswith("/"):
-                shown = ANSWER_REDACTED
-            else:
-                shown = redact(text)
+            shown = redact_reply(text, requested_slot)
             facts.turns.append(TranscriptLine(_when(event), "customer", shown))
             if intent in TOPIC_TITLES and intent != "request_human":
                 facts.topics.append(intent)

@@ -21,7 +21,7 @@ from typing import Any
 
 from bot.adapters.tracker_events import Conversation
 from bot.services.handoff import read_conversation
-from bot.services.redaction import ANSWER_REDACTED, SECRET_SLOTS, redact
+from bot.services.redaction import SECRET_SLOTS, redact, redact_reply
 
 HANDOFF_UTTERANCES = frozenset({"utter_handoff_done", "utter_handoff_updated"})
 HANDOFF_ACTION = "action_handoff_to_agent"
@@ -591,9 +591,7 @@ def export_rows(conversation: Conversation) -> Iterator[dict[str, Any]]:
         if kind == "user":
             row["intent"] = user_intent(event) or None
             row["confidence"] = user_confidence(event)
-            text = event.get("text") or ""
-            secret = requested_slot in SECRET_SLOTS and not text.startswith("/")
-            row["text"] = ANSWER_REDACTED if secret else scrub(text)
+            row["text"] = mask_emails(redact_reply(event.get("text") or "", requested_slot))
         elif kind == "bot":
             row["action"] = utter_action(event) or None
             # The bot's own words hold no secrets, only addresses it repeats back.

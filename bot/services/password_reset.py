@@ -5,18 +5,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import Protocol
-from urllib.parse import urlencode
 
 from bot.adapters.directory import IdentityDirectory
 from bot.adapters.mailer import MailDeliveryError, Mailer
+from bot.domain.links import AccountLinks
 from bot.models import EmailMessage
 from bot.services.emails import is_valid_email, normalise_email
+from bot.services.timing import padded
 from bot.settings import ResetRules, Vendor
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,9 @@ class PasswordResetService:
         rules: ResetRules,
         secret_key: str,
         clock: Callable[[], datetime],
+        links: AccountLinks | None = None,
     ) -> None:
+        self._links = links or AccountLinks("http://127.0.0.1:5080")
         self._directory = directory
         self._mailer = mailer
         self._requests = requests_log
@@ -87,16 +89,10 @@ class PasswordResetService:
     def request_reset(self, email: str, conversation_id: str) -> ResetResult:
         """Send a reset link to the account registered with `email`, if there is one.
 
-        Takes at least `rules.min_reply_ms`, so that how long the answer takes does not tell
-        whether an account exists (sending the email is the slow part).
+        Takes at least `rules.min_reply_ms`, and the email is queued off this path, so how
+        long the answer takes does not tell whether an account exists.
         """
-        started = time.perf_counter()
-        try:
-            return self._request_reset(email, conversation_id)
-        finally:
-            remaining = self._rules.min_reply_ms / 1000 - (time.perf_counter() - started)
-            if remaining > 0:
-                time.sleep(remaining)
+        return padded(self._rules.min_reply_ms / 1000, self._request_reset, email, conversation_id)
 
     def _request_reset(self, email: str, conversation_id: str) -> ResetResult:
         email = normalise_email(email)
@@ -137,7 +133,7 @@ class PasswordResetService:
 
     def _reset_email(self, to: str, token: str, minutes: int) -> EmailMessage:
         vendor = self._vendor
-        link = f"{vendor.reset_url}?{urlencode({'token': token})}"
+        link = self._links.reset(token)
         body = (
             f"Hello,\n\n"
             f"Someone (we hope you) asked to reset the password of your {vendor.name} account.\n"

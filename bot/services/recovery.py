@@ -1,4 +1,9 @@
-"""Use cases that change an account, each run only after ownership verification passed."""
+"""Use cases that change an account. Each one first spends a passed verification.
+
+The account to change comes only from `VerificationConsumer.consume`, which reads the
+server-side verification record of this conversation and purpose: nothing the client sends
+(slots, sender ids, message text) can name or unlock an account.
+"""
 
 from __future__ import annotations
 
@@ -9,24 +14,48 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
-from urllib.parse import urlencode
 
 from bot.adapters.directory import IdentityDirectory
-from bot.adapters.mailer import MailDeliveryError, Mailer
-from bot.models import Account, EmailMessage
+from bot.adapters.mailer import Mailer
+from bot.domain.email_change import CONFIRM_HOURS
+from bot.domain.links import AccountLinks
+from bot.models import Account
 from bot.services.emails import normalise_email
+from bot.services.notices import send_notice
 from bot.services.password_reset import AuditLog
 from bot.settings import ResetRules, Vendor
 
 log = logging.getLogger(__name__)
-EMAIL_CHANGE_HOURS = 24
+
+
+class NotVerifiedError(PermissionError):
+    """No passed, unused verification of this conversation for this change."""
+
+
+class VerificationConsumer(Protocol):
+    """Spends a passed verification (`VerificationService`)."""
+
+    def consume(self, conversation_id: str, purpose: str) -> str | None: ...
 
 
 class EmailChangeStore(Protocol):
-    """Pending email changes."""
+    """Pending email changes (`SqlEmailChangeStore`)."""
 
-    def add(self, account_id: str, new_email: str, token_hash: str, now: datetime,
-            expires_at: datetime) -> None: ...  # fmt: skip
+    def add(
+        self,
+        account_id: str,
+        new_email: str,
+        token_hash: str,
+        cancel_token_hash: str,
+        conversation_id: str,
+        now: datetime,
+        expires_at: datetime,
+        effective_at: datetime,
+    ) -> int: ...
+
+    def pending_for(self, account_id: str) -> list: ...
+
+    def mark(self, change_id: int, field: str, at: datetime) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -38,36 +67,51 @@ class UnlockResult:
     would_unlock_at: datetime | None
 
 
+def token_hash(token: str) -> str:
+    """How link tokens are stored."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
 class RecoveryService:
     """Unlock, reset MFA, secure a compromised account, start an email change."""
 
     def __init__(
         self,
         directory: IdentityDirectory,
+        verification: VerificationConsumer,
         mailer: Mailer,
         audit: AuditLog,
         email_changes: EmailChangeStore,
         vendor: Vendor,
         reset_rules: ResetRules,
+        links: AccountLinks,
         clock: Callable[[], datetime],
+        cooling_off: timedelta = timedelta(hours=72),
     ) -> None:
         self._directory = directory
+        self._verification = verification
         self._mailer = mailer
         self._audit = audit
         self._changes = email_changes
         self._vendor = vendor
         self._reset_rules = reset_rules
+        self._links = links
         self._clock = clock
+        self._cooling_off = cooling_off
 
-    def _account(self, account_id: str, email: str) -> Account:
-        account = self._directory.find_by_email(email)
-        if account is None or account.id != account_id:
+    def _verified_account(self, conversation_id: str, purpose: str) -> Account:
+        account_id = self._verification.consume(conversation_id, purpose)
+        if account_id is None:
+            self._audit.record(purpose, "not_verified", conversation_id)
+            raise NotVerifiedError(purpose)
+        account = self._directory.find_by_id(account_id)
+        if account is None:
             raise LookupError("the verified account is no longer there")
         return account
 
-    def unlock(self, account_id: str, email: str, conversation_id: str) -> UnlockResult:
+    def unlock(self, conversation_id: str) -> UnlockResult:
         """Lift a lock; says whether it came from failed sign-ins (then a reset is advised)."""
-        account = self._account(account_id, email)
+        account = self._verified_account(conversation_id, "unlock")
         now = self._clock()
         result = UnlockResult(
             was_locked=account.is_locked(now),
@@ -79,9 +123,9 @@ class RecoveryService:
                            conversation_id, account.id)  # fmt: skip
         return result
 
-    def reset_factors(self, account_id: str, email: str, conversation_id: str) -> None:
+    def reset_factors(self, conversation_id: str) -> None:
         """Remove every MFA factor and tell the registered address."""
-        account = self._account(account_id, email)
+        account = self._verified_account(conversation_id, "factor_reset")
         self._directory.reset_factors(account.id)
         self._audit.record("factor_reset", "done", conversation_id, account.id)
         self._notify(
@@ -93,61 +137,65 @@ class RecoveryService:
             "factor_reset_notice",
         )
 
-    def secure_account(self, account_id: str, email: str, conversation_id: str) -> None:
-        """Sign out everywhere and send a fresh reset link to the registered address."""
-        account = self._account(account_id, email)
+    def secure_account(self, conversation_id: str) -> None:
+        """Sign out everywhere, stop pending email changes, send a fresh reset link."""
+        account = self._verified_account(conversation_id, "secure")
         self._directory.clear_sessions(account.id)
         self._audit.record("sessions_cleared", "done", conversation_id, account.id)
+        now = self._clock()
+        for change in self._changes.pending_for(account.id):
+            if self._changes.mark(change.id, "cancelled", now):
+                self._audit.record("email_change", "cancelled_by_secure", conversation_id,
+                                   account.id)  # fmt: skip
         minutes = self._reset_rules.token_minutes
         token = self._directory.start_password_reset(account.id, timedelta(minutes=minutes))
         if token is not None:
-            link = f"{self._vendor.reset_url}?{urlencode({'token': token})}"
             self._notify(
                 account.email,
                 f"Secure your {self._vendor.name} account",
-                f"We signed your account out on every device. Choose a new password now:\n\n"
-                f"{link}\n\nThe link works once and expires in {minutes} minutes. Use a "
+                f"We signed your account out on every device and stopped any pending change "
+                f"of its sign-in email. Choose a new password now:\n\n{self._links.reset(token)}"
+                f"\n\nThe link works once and expires in {minutes} minutes. Use a "
                 f"password you have never used anywhere else.",
                 "password_reset",
             )
         self._audit.record("reset_requested", "compromised", conversation_id, account.id)
 
-    def start_email_change(
-        self, account_id: str, email: str, new_email: str, conversation_id: str
-    ) -> None:
-        """Ask the new address to confirm; tell the old one what is happening."""
-        account = self._account(account_id, email)
+    def start_email_change(self, conversation_id: str, new_email: str) -> int:
+        """Ask the new address to confirm; give the old one a notice with a cancel link.
+
+        Nothing changes until the new address confirms and the cooling-off period passes.
+        Returns the number of hours until the change can take effect.
+        """
+        account = self._verified_account(conversation_id, "email_change")
         new_email = normalise_email(new_email)
-        token = secrets.token_urlsafe(32)
+        confirm, cancel = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         now = self._clock()
         self._changes.add(
-            account.id, new_email, hashlib.sha256(token.encode()).hexdigest(), now,
-            now + timedelta(hours=EMAIL_CHANGE_HOURS),
+            account.id, new_email, token_hash(confirm), token_hash(cancel), conversation_id,
+            now, now + timedelta(hours=CONFIRM_HOURS), now + self._cooling_off,
         )  # fmt: skip
-        confirm = f"{self._vendor.sign_in_url}/confirm-email?{urlencode({'token': token})}"
+        hours = int(self._cooling_off.total_seconds() // 3600)
         self._notify(
             new_email,
             f"Confirm your new {self._vendor.name} sign-in email",
             f"Confirm that you want to sign in to your {self._vendor.name} account with this "
-            f"address:\n\n{confirm}\n\nThe link expires in {EMAIL_CHANGE_HOURS} hours. "
-            f"Didn't ask for this? Ignore this email.",
+            f"address:\n\n{self._links.confirm_email(confirm)}\n\nThe link expires in "
+            f"{CONFIRM_HOURS} hours. For your protection the change takes effect {hours} hours "
+            f"after it was requested. Didn't ask for this? Ignore this email.",
             "email_change_confirm",
         )
         self._notify(
             account.email,
             f"Your {self._vendor.name} sign-in email is being changed",
-            "Someone who passed our ownership checks asked to move your account to a new "
-            "email address. It changes once the new address confirms.\n\nIf this wasn't "
-            "you, contact us right away.",
+            f"Someone who proved access to this mailbox in our support chat asked to move your "
+            f"account to another email address. If the new address confirms, the change takes "
+            f"effect in {hours} hours.\n\nIf this wasn't you, stop it now:\n\n"
+            f"{self._links.cancel_email_change(cancel)}\n\nThen reset your password.",
             "email_change_notice",
         )
         self._audit.record("email_change", "started", conversation_id, account.id)
+        return hours
 
     def _notify(self, to: str, subject: str, text: str, kind: str) -> None:
-        body = (
-            f"Hello,\n\n{text}\n\n{self._vendor.name} account support\n{self._vendor.support_url}\n"
-        )
-        try:
-            self._mailer.send(EmailMessage(to, self._vendor.email_sender, subject, body, kind))
-        except MailDeliveryError:
-            log.exception("could not send %s email", kind)
+        send_notice(self._mailer, self._vendor, to, subject, text, kind)

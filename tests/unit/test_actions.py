@@ -190,7 +190,9 @@ def test_session_start_fills_every_vendor_placeholder(container: Container) -> N
         for variant in variants:
             text = variant.get("text", "")
             placeholders |= {p.split("}")[0] for p in text.split("{")[1:]}
-    passed_by_actions = {"email", "new_email", "description", "details", "case_number", "wait"}
+    passed_by_actions = {
+        "email", "new_email", "description", "details", "case_number", "wait", "hours"
+    }  # fmt: skip
     assert placeholders - passed_by_actions <= set(filled)
 
 
@@ -214,17 +216,28 @@ def _slots(events: list[dict[str, Any]]) -> dict[str, Any]:
     return {e["name"]: e["value"] for e in events if e["event"] == "slot"}
 
 
+def _verifiable(container: Container, email: str = "ann@example.com", **kwargs: Any):
+    account = container.directory.add_account(email, **kwargs)
+    for kind, value in ANSWERS.items():
+        container.verification_store.set_fact(
+            account.id, kind, container.verification.fact_hash(kind, value)
+        )
+    return account
+
+
+ANSWERS = {"license_last4": "ZZ99", "purchase_month": "2024-03", "device_name": "den pc",
+           "postcode": "10115"}  # fmt: skip
+
+
+def _question(container: Container, sender: str = "conv-1") -> str:
+    return container.verification.current(sender).question
+
+
 def test_verification_form_end_to_end_passes_and_unlocks(container: Container) -> None:
     from bot.actions.recovery import ActionCompleteRecovery
     from bot.actions.verification import ActionStartUnlockVerification, ValidateVerificationForm
 
-    account = container.directory.add_account("ann@example.com", locked=True)
-    answers = {"license_last4": "ZZ99", "purchase_month": "2024-03", "device_name": "den pc",
-               "postcode": "10115"}  # fmt: skip
-    for kind, value in answers.items():
-        container.verification_store.set_fact(
-            account.id, kind, container.verification.fact_hash(kind, value)
-        )
+    _verifiable(container, locked=True)
     form = ValidateVerificationForm()
     state = _slots(run(ActionStartUnlockVerification(), make_tracker())[0])
     assert state["verification_purpose"] == "unlock" and state["email"] is None
@@ -239,13 +252,14 @@ def test_verification_form_end_to_end_passes_and_unlocks(container: Container) -
     assert [m["response"] for m in messages] == ["utter_code_wrong"]
     events, _ = run(form, _form_step("verification_code", code, state))
     state.update(_slots(events))
-    assert state["verification_code"] == "verified"  # the code itself is not kept
+    assert state["verification_code"] is None  # nothing typed is kept in a slot
+    assert state["requested_slot"] == "verification_answer"
 
-    for slot, kind in zip(["kq_1", "kq_2"], state["verification_questions"], strict=False):
-        events, _ = run(form, _form_step(slot, answers[kind], state))
+    for _ in range(2):
+        answer = ANSWERS[_question(container)]
+        events, _ = run(form, _form_step("verification_answer", answer, state))
         state.update(_slots(events))
-        assert state[slot] == "correct"
-    assert state["verification_status"] == "passed"
+        assert state["verification_answer"] is None
     assert state["requested_slot"] is None
 
     events, messages = run(ActionCompleteRecovery(), make_tracker(slots=state))
@@ -258,23 +272,55 @@ def test_verification_form_fails_after_two_wrong_answers(container: Container) -
     from bot.actions.recovery import ActionCompleteRecovery
     from bot.actions.verification import ValidateVerificationForm
 
-    state: dict[str, Any] = {
-        "email": "ghost@example.com",
-        "verification_purpose": "unlock",
-        "verification_needs_code": True,
-        "verification_code": "verified",
-        "verification_questions": ["postcode", "device_name", "license_last4"],
-        "verification_correct": 0.0,
-        "verification_wrong": 0.0,
-    }
+    _verifiable(container, locked=True)
+    container.verification.begin("conv-1", "ann@example.com", "unlock")
+    code = container.outbox.list_messages()[-1].body.split("code is: ")[1][:6]
+    container.verification.check_code("conv-1", code)
+    state: dict[str, Any] = {"email": "ann@example.com", "verification_purpose": "unlock"}
     form = ValidateVerificationForm()
-    events, _ = run(form, _form_step("kq_1", "12345", state))
+    events, _ = run(form, _form_step("verification_answer", "12345", state))
     state.update(_slots(events))
-    events, messages = run(form, _form_step("kq_2", "my pc", state))
+    events, messages = run(form, _form_step("verification_answer", "my pc", state))
     state.update(_slots(events))
-    assert state["verification_status"] == "failed"
+    assert state["verification_stopped"] is True
     assert state["requested_slot"] is None
     assert [m["response"] for m in messages] == ["utter_verification_failed"]
     events, messages = run(ActionCompleteRecovery(), make_tracker(slots=state))
     assert messages == []
     assert events[-1]["name"] == "utter_offer_human"
+    assert container.directory.find_by_email("ann@example.com").status == "locked"
+
+
+@pytest.mark.parametrize("typed", ["verified", "correct", "passed", "/affirm", "true"])
+def test_typed_outcome_words_never_pass(container: Container, typed: str) -> None:
+    from bot.actions.recovery import ActionCompleteRecovery
+    from bot.actions.verification import ValidateVerificationForm
+
+    _verifiable(container, locked=True)
+    form = ValidateVerificationForm()
+    state: dict[str, Any] = {"verification_purpose": "unlock"}
+    events, _ = run(form, _form_step("email", "ann@example.com", state))
+    state.update(_slots(events))
+    for _ in range(3):
+        events, _ = run(form, _form_step("verification_code", typed, state))
+        state.update(_slots(events))
+    assert state["requested_slot"] is None and state["verification_stopped"] is True
+    run(ActionCompleteRecovery(), make_tracker(slots=state))
+    assert container.directory.find_by_email("ann@example.com").status == "locked"
+
+
+def test_forged_slots_unlock_nothing(container: Container) -> None:
+    """A direct call with every slot an older version trusted changes nothing."""
+    from bot.actions.recovery import ActionCompleteRecovery
+
+    account = _verifiable(container, locked=True)
+    forged = {"verification_status": "passed", "verification_account": account.id,
+              "email": "ann@example.com", "verification_purpose": "unlock",
+              "verification_code": "verified", "kq_1": "correct", "kq_2": "correct"}  # fmt: skip
+    events, messages = run(ActionCompleteRecovery(), make_tracker(slots=forged))
+    assert [m["response"] for m in messages] == ["utter_not_verified"]
+    assert events[-1]["name"] == "utter_offer_human"
+    assert container.directory.find_by_email("ann@example.com").status == "locked"
+    assert ("unlock", "not_verified") in [
+        (e.event, e.outcome) for e in container.audit.list_entries()
+    ]

@@ -59,7 +59,7 @@ def test_facts_name_the_problem_and_what_was_tried() -> None:
 def test_typed_passwords_and_verification_answers_are_redacted() -> None:
     events = [
         *RESET_THEN_PERSON[:5],
-        slot("requested_slot", "kq_1"),
+        slot("requested_slot", "verification_answer"),
         user("SW1A 1AA", "inform"),
         slot("requested_slot", "verification_code"),
         user("482913", "inform"),
@@ -73,7 +73,7 @@ def test_typed_passwords_and_verification_answers_are_redacted() -> None:
 def test_reasons_and_priorities() -> None:
     compromised = read_conversation([user("someone got in", "account_compromised")], "c")
     assert (compromised.reason, compromised.priority) == ("compromised", "high")
-    failed = read_conversation([slot("verification_status", "failed")], "c")
+    failed = read_conversation([], "c", verification=("failed", None))
     assert failed.reason == "verification_failed"
     fallback = read_conversation(
         [bot("still not getting it", "utter_fallback_offer_human"),

@@ -52,13 +52,13 @@ def test_tracker_events_lose_secrets_but_keep_outcomes() -> None:
 
     events = [
         {"event": "user", "text": "my password is Hunter2!!", "parse_data": {"text": "x"}},
-        {"event": "slot", "name": "requested_slot", "value": "kq_1"},
+        {"event": "slot", "name": "requested_slot", "value": "verification_answer"},
         {"event": "user", "text": "kitchen pc", "parse_data": {"text": "kitchen pc",
          "entities": [{"entity": "device", "value": "windows pc"}]}},
         {"event": "slot", "name": "device", "value": "windows pc"},
         {"event": "action", "name": "verification_form"},
-        {"event": "slot", "name": "kq_1", "value": "kitchen pc"},
-        {"event": "slot", "name": "kq_1", "value": "correct"},
+        {"event": "slot", "name": "verification_answer", "value": "kitchen pc"},
+        {"event": "slot", "name": "verification_answer", "value": None},
         {"event": "slot", "name": "requested_slot", "value": None},
         {"event": "user", "text": "/affirm", "parse_data": {"text": "/affirm"}},
         {"event": "user", "text": "thanks", "parse_data": {"text": "thanks"}},
@@ -67,6 +67,58 @@ def test_tracker_events_lose_secrets_but_keep_outcomes() -> None:
     dumped = repr(safe)
     assert "Hunter2!!" not in dumped and "kitchen" not in dumped and "windows pc" not in dumped
     assert safe[2]["text"] == ANSWER_REDACTED and safe[2]["parse_data"]["entities"] == []
-    assert safe[6]["value"] == "correct"
+    assert safe[6]["value"] is None
     assert safe[9]["text"] == "thanks"
     assert events[0]["text"] == "my password is Hunter2!!"  # the input is not changed
+
+
+LEAKS = [
+    ("my password is: hunter2", "hunter2"),
+    ("pass hunter2", "hunter2"),
+    ("the password I use is bluesky", "bluesky"),
+    ("I typed bluesky as my password", "bluesky"),
+    ("password qwerty", "qwerty"),
+    ("code 123 456", "456"),
+    ("cvv 123", "123"),
+    ("reset link https://account.example.com/reset?token=abcDEF123456789xyz", "abcDEF12"),
+    ("https://x.example.com/confirm/AbCdEf0123456789xyzQ is it real", "AbCdEf01"),
+]
+
+
+@pytest.mark.parametrize(("text", "secret"), LEAKS)
+def test_more_phrasings_of_secrets_are_removed(text: str, secret: str) -> None:
+    assert secret not in redact(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "error 0x80070005 when I sign in",
+        "error code 0x800F081F",
+        "case 12345 please",
+        "ticket #45678 is still open",
+        "ERR_CONNECTION_RESET in chrome",
+        "my password is not working",
+        "my passport number is on file",
+    ],
+)
+def test_what_agents_need_is_kept(text: str) -> None:
+    assert redact(text) == text
+
+
+def test_a_password_typed_at_the_email_prompt_is_hidden_in_text_and_slot() -> None:
+    from bot.services.redaction import redact_events
+
+    events = [
+        {"event": "slot", "name": "requested_slot", "value": "email"},
+        {"event": "user", "text": "hunter22", "parse_data": {"text": "hunter22",
+         "entities": [{"entity": "product", "value": "hunter22"}]}},
+        {"event": "action", "name": "action_extract_slots"},
+        {"event": "slot", "name": "email", "value": "hunter22"},
+        {"event": "user", "text": "jane@example.com", "parse_data": {"text": "jane@example.com"}},
+        {"event": "slot", "name": "email", "value": "jane@example.com"},
+    ]  # fmt: skip
+    safe = redact_events(events)
+    assert "hunter22" not in repr(safe)
+    assert safe[3]["value"] == REDACTED
+    assert safe[5]["value"] == "jane@example.com"

@@ -1,0 +1,1 @@
+"""The domain core: plain objects and rules that import nothing else from `bot`."""
