@@ -10,6 +10,7 @@ RASA_PORT   ?= 5005
 ACTION_PORT ?= 5055
 WEB_PORT    ?= 5080
 ENDPOINTS   ?= endpoints.yml
+CREDENTIALS ?= credentials.yml
 MIN_MACRO_F1 ?= 0.85
 
 export RASA_TELEMETRY_ENABLED := false
@@ -71,7 +72,8 @@ $(MODEL): $(VENV)/.installed $(TRAIN_INPUTS)
 # --- running ----------------------------------------------------------------------------
 run: $(MODEL)
 	$(PY) -m bot serve --rasa-port $(RASA_PORT) --action-port $(ACTION_PORT) \
-	  --web-port $(WEB_PORT) --endpoints $(ENDPOINTS) --model $(MODEL)
+	  --web-port $(WEB_PORT) --endpoints $(ENDPOINTS) --credentials $(CREDENTIALS) \
+	  --model $(MODEL)
 
 shell: $(MODEL)
 	$(PY) -m bot shell --action-port $(ACTION_PORT) --model $(MODEL)

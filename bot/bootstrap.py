@@ -7,6 +7,7 @@ Adapters are picked here, at start-up, never inside actions.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -35,7 +36,7 @@ from bot.services.handoff import HandoffService
 from bot.services.password_reset import PasswordResetService
 from bot.services.recovery import RecoveryService
 from bot.services.verification import VerificationService
-from bot.settings import Settings, get_settings
+from bot.settings import Settings, check_safe_deployment, get_settings, tracker_store_url
 
 
 @dataclass
@@ -215,7 +216,11 @@ def get_container() -> Container:
     """The process-wide container, built on first use (not at import)."""
     global _container
     if _container is None:
-        _container = build_container(get_settings(), queue_mail=True)
+        settings = get_settings()
+        # The action server binds where SANIC_HOST says (the launcher: loopback).
+        host = os.environ.get("SANIC_HOST", "127.0.0.1")
+        check_safe_deployment(settings, tracker_store_url(), (host,))
+        _container = build_container(settings, queue_mail=True)
     return _container
 
 

@@ -74,8 +74,16 @@ def _table(rows: list[list[str]], headers: list[str]) -> str:
 # --- commands -------------------------------------------------------------------------
 
 
-def cmd_db_init(container: Container, args: argparse.Namespace) -> int:
-    print(f"database ready: {container.engine.url.render_as_string(hide_password=True)}")
+def cmd_db_upgrade(container: Container | None, args: argparse.Namespace) -> int:
+    from bot.adapters.database import create_engine
+    from bot.adapters.schema import upgrade_schema
+
+    settings = get_settings()
+    engine = create_engine(settings.database_url)
+    try:
+        print(f"{engine.url.render_as_string(hide_password=True)}: {upgrade_schema(engine)}")
+    finally:
+        engine.dispose()
     return 0
 
 
@@ -336,6 +344,7 @@ def cmd_serve(container: Container | None, args: argparse.Namespace) -> int:
         host=args.host,
         web_port=args.web_port,
         endpoints=args.endpoints,
+        credentials=args.credentials,
     )
 
 
@@ -374,7 +383,14 @@ def build_parser() -> argparse.ArgumentParser:
     db = groups.add_parser("db", help="the app database").add_subparsers(
         dest="command", metavar="COMMAND", required=True
     )
-    command(db, "init", cmd_db_init, "create the app database tables (idempotent)")
+    command(
+        db,
+        "upgrade",
+        cmd_db_upgrade,
+        "create or migrate the app database to the current schema (idempotent)",
+        needs_container=False,
+    )
+    command(db, "init", cmd_db_upgrade, "the same as `db upgrade`", needs_container=False)
 
     accounts = groups.add_parser("accounts", help="accounts in the built-in directory")
     acc = accounts.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -469,6 +485,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--endpoints",
         default="endpoints.yml",
         help="endpoints.yml (SQLite) or endpoints.production.yml",
+    )
+    serve.add_argument(
+        "--credentials",
+        default="credentials.yml",
+        help="credentials.yml (REST + web chat) or credentials.production.yml (web chat only)",
     )
 
     insights = groups.add_parser("insights", help="conversation logs for product teams")

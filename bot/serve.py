@@ -8,6 +8,7 @@ under `var/` unless SIGNIN_DATABASE_URL / TRACKER_STORE_URL say otherwise.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -17,20 +18,49 @@ import urllib.request
 from pathlib import Path
 from types import FrameType
 
+from bot.rasa_plugins.action_auth import TOKEN_ENV
 from bot.settings import PROJECT_ROOT, tracker_store_url
 
 READY_TIMEOUT_SECONDS = 300
 
 
-def server_environment(action_port: int, base: dict[str, str] | None = None) -> dict[str, str]:
-    """Environment both servers need: endpoint URLs filled into endpoints.yml."""
+def server_environment(
+    action_port: int, base: dict[str, str] | None = None, web_port: int = 5080
+) -> dict[str, str]:
+    """Environment the servers need: endpoint URLs filled into endpoints.yml, the shared
+    secret between Rasa and the action server (a fresh one per run unless set), the action
+    server bound to loopback, and the public URL that account emails link to."""
     env = dict(os.environ if base is None else base)
     env.setdefault("ACTION_ENDPOINT_URL", f"http://127.0.0.1:{action_port}/webhook")
+    if not env.get(TOKEN_ENV):
+        env[TOKEN_ENV] = _local_token()
+    env.setdefault("SANIC_HOST", "127.0.0.1")  # where rasa_sdk binds the action server
+    env.setdefault("SIGNIN_PUBLIC_URL", f"http://127.0.0.1:{web_port}")
     env.setdefault("TRACKER_STORE_URL", tracker_store_url(env))
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     return env
+
+
+TOKEN_FILE = PROJECT_ROOT / "var" / "action-server.token"
+
+
+def _local_token() -> str:
+    """The shared secret of local runs: kept in var/ (owner-only) so that `make shell` can
+    talk to the action server that `make run` started; made anew when missing."""
+    try:
+        token = TOKEN_FILE.read_text(encoding="utf-8").strip()
+        if len(token) >= 32:
+            return token
+    except OSError:
+        pass
+    token = secrets.token_urlsafe(32)
+    TOKEN_FILE.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(TOKEN_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(token)
+    return token
 
 
 def action_server_command(port: int) -> list[str]:
@@ -39,15 +69,19 @@ def action_server_command(port: int) -> list[str]:
 
 
 def rasa_server_command(
-    port: int, model: str, host: str = "127.0.0.1", endpoints: str = "endpoints.yml"
+    port: int,
+    model: str,
+    host: str = "127.0.0.1",
+    endpoints: str = "endpoints.yml",
+    credentials: str = "credentials.yml",
 ) -> list[str]:
-    """The Rasa server with the REST and socketio channels from credentials.yml."""
+    """The Rasa server with the channels of `credentials` (REST and socketio by default)."""
     return [
         sys.executable, "-m", "rasa", "run",
         "--model", model,
         "--port", str(port),
         "--interface", host,
-        "--credentials", str(PROJECT_ROOT / "credentials.yml"),
+        "--credentials", str(PROJECT_ROOT / credentials),
         "--endpoints", str(PROJECT_ROOT / endpoints),
         "--cors", "*",
     ]  # fmt: skip
@@ -108,16 +142,25 @@ def serve(
     host: str = "127.0.0.1",
     web_port: int = 5080,
     endpoints: str = "endpoints.yml",
+    credentials: str = "credentials.yml",
 ) -> int:
     """Start both servers, print how to chat, and stop both on Ctrl-C or when one dies."""
     from bot.bootstrap import get_container
+    from bot.settings import SettingsError, check_safe_deployment, get_settings
 
+    env = server_environment(action_port, web_port=web_port)
+    os.environ.setdefault("SIGNIN_PUBLIC_URL", env["SIGNIN_PUBLIC_URL"])
+    get_settings.cache_clear()
+    try:
+        check_safe_deployment(get_settings(), env["TRACKER_STORE_URL"], (host,))
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     get_container()  # creates the app database tables before the first conversation
     (PROJECT_ROOT / "var").mkdir(exist_ok=True)
     if not Path(model).exists():
         print(f"error: no trained model at {model}; run `make train` first", file=sys.stderr)
         return 1
-    env = server_environment(action_port)
     processes: list[subprocess.Popen] = []
     stopping = False
 
@@ -138,7 +181,9 @@ def serve(
             return 1
         print(f"starting the Rasa server on port {rasa_port} (loading the model) ...", flush=True)
         rasa = subprocess.Popen(
-            rasa_server_command(rasa_port, model, host, endpoints), env=env, start_new_session=True
+            rasa_server_command(rasa_port, model, host, endpoints, credentials),
+            env=env,
+            start_new_session=True,
         )
         processes.append(rasa)
         if not wait_until_up(f"http://127.0.0.1:{rasa_port}/", rasa, READY_TIMEOUT_SECONDS):

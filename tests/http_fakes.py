@@ -183,3 +183,17 @@ def local_session(**kwargs: float) -> requests.Session:
     session = make_session(**kwargs)
     session.trust_env = False  # never send the test traffic to a proxy from the environment
     return session
+
+
+def wait_for_mail(outbox: Any, to: str, kind: str | None = None, count: int = 1,
+                  timeout: float = 10.0) -> list[Any]:  # fmt: skip
+    """The emails to `to` (of `kind`), once at least `count` arrived: servers queue mail off
+    the request path, so it lands a moment after the reply."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        found = [m for m in outbox.list_messages(to=to) if kind is None or m.kind == kind]
+        if len(found) >= count or time.monotonic() >= deadline:
+            return found
+        time.sleep(0.05)

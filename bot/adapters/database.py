@@ -9,8 +9,6 @@ from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 
-from bot.adapters.tables import metadata
-
 
 def create_engine(url: str) -> Engine:
     """An engine for `url`; SQLite files get their folder, WAL and a busy timeout."""
@@ -33,8 +31,10 @@ def create_engine(url: str) -> Engine:
 
 
 def init_schema(engine: Engine) -> None:
-    """Create every missing table (idempotent)."""
-    metadata.create_all(engine)
+    """Create or upgrade the app database to the current schema (idempotent)."""
+    from bot.adapters.schema import upgrade_schema
+
+    upgrade_schema(engine)
 
 
 def utcnow() -> datetime:

@@ -112,14 +112,15 @@ email_changes = Table(
     Column("account_id", String(64), nullable=False),
     Column("new_email", String(320), nullable=False),
     Column("token_hash", String(64), nullable=False, unique=True),
-    Column("cancel_token_hash", String(64), nullable=True, unique=True),
-    Column("conversation_id", String(255), nullable=False, default=""),
+    Column("cancel_token_hash", String(64), nullable=True),
+    Column("conversation_id", String(255), nullable=False, default="", server_default=""),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("effective_at", DateTime(timezone=True), nullable=True),
     Column("confirmed_at", DateTime(timezone=True), nullable=True),
     Column("cancelled_at", DateTime(timezone=True), nullable=True),
     Column("applied_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("cancel_token_hash", name="uq_email_changes_cancel_token"),
 )
 
 reset_tokens = Table(

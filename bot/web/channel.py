@@ -11,14 +11,22 @@ This channel keeps Rasa's wire format (`session_request` / `session_confirm`,
 `user_uttered` / `bot_uttered` as set in credentials.yml) and changes two handlers:
 
 - `session_request` awaits `enter_room`, and remembers which session this socket asked for;
+- session ids are issued by the server and signed: the client keeps `<id>_<signature>`
+  (HMAC-SHA256 with SIGNIN_SECRET_KEY), the conversation is `<id>`. A client that presents
+  anything else gets a new conversation, so an id seen in an export, a ticket or the inbox
+  gives no way into that conversation;
 - a user message is accepted only for that session, so a socket cannot post into another
-  conversation by naming its id.
+  conversation by naming its id;
+- a message over the length limit (settings `chat.max_message_chars`) gets a polite
+  "please shorten it" and is never processed.
 
 Use it in credentials.yml as `bot.web.channel.SocketIOInput:` with the usual socketio keys.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 import re
@@ -31,26 +39,43 @@ from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from rasa.core.channels.socketio import SocketIOOutput
 from sanic import Blueprint
 
+from bot.domain.chat import is_too_long, too_long_reply
+
 logger = logging.getLogger(__name__)
 
-SESSION_ID_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,128}")
+SESSION_TOKEN_SHAPE = re.compile(r"([0-9a-f]{32})_([0-9a-f]{32})")
 _SESSION_KEY = "rasa_session_id"
+_TOKEN_KEY = "signin_session_token"
 
 
-def accepted_session_id(data: Any) -> str:
-    """The session id a `session_request` asked for, or a new random one.
+def _signature(session_id: str, secret: str) -> str:
+    digest = hmac.new(secret.encode(), f"chat-session:{session_id}".encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]
+
+
+def session_token(session_id: str, secret: str) -> str:
+    """What the client keeps for a session: the id and its signature."""
+    return f"{session_id}_{_signature(session_id, secret)}"
+
+
+def accepted_session(data: Any, secret: str) -> tuple[str, str]:
+    """The (conversation id, client token) for a `session_request`.
 
     Args:
-        data: the event's payload, normally `{"session_id": "..."}` or `{"session_id": null}`.
+        data: the event's payload, normally `{"session_id": "<token>"}` or `{"session_id": null}`.
+        secret: the deployment's secret key.
 
     Returns:
-        The requested id when it is a short string of letters, digits, `-` and `_`; otherwise
-        a new UUID4 hex string (what Rasa gives a client that asks for none).
+        The requested session when its token carries our signature; otherwise a new random
+        conversation id (UUID4 hex) and its token.
     """
     requested = data.get("session_id") if isinstance(data, dict) else None
-    if isinstance(requested, str) and SESSION_ID_SHAPE.fullmatch(requested):
-        return requested
-    return uuid.uuid4().hex
+    if isinstance(requested, str):
+        match = SESSION_TOKEN_SHAPE.fullmatch(requested)
+        if match and hmac.compare_digest(match.group(2), _signature(match.group(1), secret)):
+            return match.group(1), requested
+    session_id = uuid.uuid4().hex
+    return session_id, session_token(session_id, secret)
 
 
 def message_metadata(data: dict[str, Any], key: str) -> dict[str, Any]:
@@ -72,14 +97,20 @@ class SocketIOInput(RasaSocketIOInput):
         blueprint = super().blueprint(on_new_message)
         sio = self.sio
         assert sio is not None  # set by the parent's blueprint()
+        from bot.settings import get_settings
+
+        settings = get_settings()
+        secret, limit = settings.secret_key, settings.chat.max_message_chars
 
         async def session_request(sid: str, data: Any) -> None:
-            session_id = accepted_session_id(data)
+            session_id, token = accepted_session(data, secret)
             if self.session_persistence:
                 await sio.enter_room(sid, session_id, namespace=self.namespace)
-            await sio.save_session(sid, {_SESSION_KEY: session_id}, namespace=self.namespace)
-            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
-            logger.debug("socket %s joined session %s", sid, session_id)
+            await sio.save_session(
+                sid, {_SESSION_KEY: session_id, _TOKEN_KEY: token}, namespace=self.namespace
+            )
+            await sio.emit("session_confirm", token, room=sid, namespace=self.namespace)
+            logger.debug("socket %s joined a session", sid)
 
         async def handle_message(sid: str, data: Any) -> None:
             if not isinstance(data, dict):
@@ -87,7 +118,8 @@ class SocketIOInput(RasaSocketIOInput):
             if self.session_persistence:
                 session = await sio.get_session(sid, namespace=self.namespace)
                 confirmed = session.get(_SESSION_KEY)
-                if not confirmed or data.get("session_id") != confirmed:
+                token = session.get(_TOKEN_KEY)
+                if not confirmed or not token or data.get("session_id") != token:
                     logger.warning(
                         "ignored a socketio message: send `session_request` first and use "
                         "the session id it confirms"
@@ -96,6 +128,10 @@ class SocketIOInput(RasaSocketIOInput):
                 sender_id = confirmed
             else:
                 sender_id = sid
+            if is_too_long(data.get("message"), limit):
+                await sio.emit(self.bot_message_evt, {"text": too_long_reply(limit)}, room=sid,
+                               namespace=self.namespace)  # fmt: skip
+                return
             message = UserMessage(
                 str(data.get("message", "")),
                 SocketIOOutput(sio, self.bot_message_evt),

@@ -15,6 +15,7 @@ from aiohttp import web
 from bot.bootstrap import Container
 from bot.settings import PROJECT_ROOT
 from bot.web.demo import add_web_routes
+from tests.http_fakes import wait_for_mail
 from tests.e2e.conftest import (
     HOSTILE_REPLIES,
     PHONE,
@@ -66,7 +67,7 @@ def test_reset_conversation_survives_a_reload_and_a_server_restart(
     chat = reset_conversation(page, rasa_demo_url, email="web-user@example.com")
     session_id = chat.session_id()
     assert session_id
-    [email] = assistant_container.outbox.list_messages(to="web-user@example.com")
+    [email] = wait_for_mail(assistant_container.outbox, "web-user@example.com")
     assert "?token=" in email.body
 
     # After a reload: the same history, the same session, and the bot still has the context
@@ -97,7 +98,7 @@ def test_reset_conversation_survives_a_reload_and_a_server_restart(
     chat.reply("I forgot my password")
     chat.expect_bot("If an account exists for web-user@example.com", count=2)
     assert chat.session_id() == session_id
-    assert len(assistant_container.outbox.list_messages(to="web-user@example.com")) == 2
+    assert len(wait_for_mail(assistant_container.outbox, "web-user@example.com", count=2)) == 2
     expect(chat.status).to_be_hidden(timeout=10_000)
 
     # One conversation in Rasa's tracker store: nothing lost, nothing sent twice.

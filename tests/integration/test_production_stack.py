@@ -18,9 +18,12 @@ from sqlalchemy import create_engine, text
 
 from bot.bootstrap import build_container
 from bot.settings import load_settings
+from tests.http_fakes import wait_for_mail
 from tests.integration.conftest import start_assistant, stop_assistant
 
 PG = "postgresql://postgres@127.0.0.1:5432"
+# Production refuses the development key outside SQLite on loopback.
+SECRET = "production-stack-test-secret-0123456789abcdef"
 
 
 def _reachable(port: int) -> bool:
@@ -69,11 +72,13 @@ async def _drain(queue_name: str) -> list[dict]:
 def test_conversation_on_postgres_redis_and_rabbitmq(tmp_path, databases) -> None:
     app_url, tracker_url = databases
     queue = f"signin_events_{uuid.uuid4().hex[:8]}"
-    container = build_container(load_settings({"SIGNIN_DATABASE_URL": app_url}))
+    container = build_container(
+        load_settings({"SIGNIN_DATABASE_URL": app_url, "SIGNIN_SECRET_KEY": SECRET})
+    )
     container.builtin_directory.add_account("pg.user@example.com")
     process, rasa_url, _web, _port, log = start_assistant(
         tmp_path, app_url, tracker_url,
-        extra_env={"REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6379", "REDIS_DB": "0",
+        extra_env={"SIGNIN_SECRET_KEY": SECRET, "REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6379", "REDIS_DB": "0",
                    "RABBITMQ_HOST": "127.0.0.1", "RABBITMQ_USERNAME": "guest",
                    "RABBITMQ_PASSWORD": "guest", "RABBITMQ_QUEUE": queue},
         endpoints="endpoints.production.yml",
@@ -91,7 +96,9 @@ def test_conversation_on_postgres_redis_and_rabbitmq(tmp_path, databases) -> Non
     finally:
         stop_assistant(process)
     # the app database on PostgreSQL holds the email
-    assert [m.to for m in container.outbox.list_messages()] == ["pg.user@example.com"]
+    assert [m.to for m in wait_for_mail(container.outbox, "pg.user@example.com")] == [
+        "pg.user@example.com"
+    ]
     # the tracker store on PostgreSQL holds the conversation, without the typed password
     tracker = create_engine(tracker_url, future=True)
     with tracker.connect() as conn:

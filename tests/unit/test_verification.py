@@ -88,9 +88,7 @@ def test_code_goes_to_the_registered_address_only(container: Container, account)
     assert email.to == "ann@example.com" and email.kind == "verification_code"
 
 
-def test_unknown_address_goes_the_same_way_and_never_passes(
-    container: Container, account
-) -> None:
+def test_unknown_address_goes_the_same_way_and_never_passes(container: Container, account) -> None:
     service = container.verification
     assert service.begin("conv-1", "ghost@example.com", "unlock").outcome is Outcome.ASK_CODE
     assert container.outbox.list_messages() == []

@@ -1,0 +1,1 @@
+"""Alembic migrations of the app database (`python -m bot db upgrade`)."""

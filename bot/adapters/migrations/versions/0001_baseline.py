@@ -1,0 +1,215 @@
+"""Baseline: the app database as the first release created it (before migrations).
+
+Revision ID: 0001
+Revises:
+"""
+
+from __future__ import annotations
+
+from alembic import op
+from sqlalchemy import (
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+revision = "0001"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+# A frozen copy of the table definitions of that release: later revisions change them.
+metadata = MetaData()
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("name", String(200), nullable=False, default=""),
+    Column("status", String(20), nullable=False, default="active"),
+    Column("locked_until", DateTime(timezone=True), nullable=True),
+    Column("lock_reason", String(30), nullable=False, default=""),
+    Column("phone_last4", String(4), nullable=False, default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Enrolled MFA methods (sms | email | totp | push); the lowest id is the primary one.
+mfa_factors = Table(
+    "mfa_factors",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("method", String(20), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Signed-in sessions, so that "sign out everywhere" has something real to end.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("device", String(200), nullable=False, default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+
+# Facts only the owner should know, stored as keyed hashes of their normalised form.
+verification_facts = Table(
+    "verification_facts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", String(64), nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("value_hash", String(64), nullable=False),
+    UniqueConstraint("account_id", "kind"),
+)
+
+# One-time codes for the possession check (hash only; single use; short-lived).
+one_time_codes = Table(
+    "one_time_codes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("subject_key", String(64), nullable=False),
+    Column("conversation_id", String(255), nullable=False),
+    Column("code_hash", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True), nullable=True),
+)
+
+# Timestamps of throttled actions (verification failures, code resends, ...), by key.
+rate_events = Table(
+    "rate_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(40), nullable=False),
+    Column("subject_key", String(128), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+Index(
+    "ix_rate_events_lookup", rate_events.c.kind, rate_events.c.subject_key, rate_events.c.created_at
+)
+
+# Email changes waiting for confirmation from the new address.
+email_changes = Table(
+    "email_changes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", String(64), nullable=False),
+    Column("new_email", String(320), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("confirmed_at", DateTime(timezone=True), nullable=True),
+)
+
+reset_tokens = Table(
+    "reset_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    # Only a SHA-256 of the token is kept; the token itself exists only in the email.
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True), nullable=True),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+Index("ix_reset_tokens_account", reset_tokens.c.account_id)
+
+# Every reset request, whether or not an account exists, keyed by a keyed hash of the
+# address: it feeds the throttle without storing which addresses people typed.
+reset_requests = Table(
+    "reset_requests",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email_hash", String(64), nullable=False),
+    Column("conversation_id", String(255), nullable=False, default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_reset_requests_email_time", reset_requests.c.email_hash, reset_requests.c.created_at)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("to_address", String(320), nullable=False),
+    Column("sender", String(320), nullable=False),
+    Column("subject", String(500), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("kind", String(50), nullable=False, default="general"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("conversation_id", String(255), nullable=False, default=""),
+    Column("account_id", String(64), nullable=True),
+    Column("event", String(50), nullable=False),
+    Column("outcome", String(50), nullable=False),
+)
+
+# Cases handed to people (the built-in agent inbox reads these).
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("conversation_id", String(255), nullable=False),
+    Column("status", String(20), nullable=False, default="open"),
+    Column("priority", String(20), nullable=False, default="normal"),
+    Column("reason", String(50), nullable=False),
+    Column("problem", String(500), nullable=False, default=""),
+    Column("summary", Text, nullable=False, default=""),
+    Column("transcript", Text, nullable=False, default="[]"),  # JSON list of turns
+    Column("channel", String(50), nullable=False, default=""),
+    Column("account_id", String(64), nullable=True),
+    Column("claimed_by", String(320), nullable=True),
+    Column("resolution_note", Text, nullable=False, default=""),
+    Column("helpdesk_id", String(64), nullable=True),
+    Column("delivery", String(20), nullable=False, default="local"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_cases_conversation_status", cases.c.conversation_id, cases.c.status)
+
+# People who work the inbox. Passwords are stored as argon2 hashes only.
+agents = Table(
+    "agents",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Signed-in inbox sessions: the cookie holds a random id, the table its hash.
+agent_sessions = Table(
+    "agent_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("agent_email", String(320), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+
+def upgrade() -> None:
+    metadata.create_all(op.get_bind(), checkfirst=True)
+
+
+def downgrade() -> None:
+    metadata.drop_all(op.get_bind())

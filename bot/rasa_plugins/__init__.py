@@ -1,0 +1,1 @@
+"""Everything the Rasa server and the Rasa action server load from this project."""
