@@ -15,7 +15,6 @@ from aiohttp import web
 from bot.bootstrap import Container
 from bot.settings import PROJECT_ROOT
 from bot.web.demo import add_web_routes
-from tests.http_fakes import wait_for_mail
 from tests.e2e.conftest import (
     HOSTILE_REPLIES,
     PHONE,
@@ -28,6 +27,7 @@ from tests.e2e.conftest import (
     reset_conversation,
     skip_or_fail_without_browser,
 )
+from tests.http_fakes import wait_for_mail
 
 skip_or_fail_without_browser()
 

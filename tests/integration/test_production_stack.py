@@ -78,7 +78,8 @@ def test_conversation_on_postgres_redis_and_rabbitmq(tmp_path, databases) -> Non
     container.builtin_directory.add_account("pg.user@example.com")
     process, rasa_url, _web, _port, log = start_assistant(
         tmp_path, app_url, tracker_url,
-        extra_env={"SIGNIN_SECRET_KEY": SECRET, "REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6379", "REDIS_DB": "0",
+        extra_env={"SIGNIN_SECRET_KEY": SECRET,
+                   "REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6379", "REDIS_DB": "0",
                    "RABBITMQ_HOST": "127.0.0.1", "RABBITMQ_USERNAME": "guest",
                    "RABBITMQ_PASSWORD": "guest", "RABBITMQ_QUEUE": queue},
         endpoints="endpoints.production.yml",
