@@ -44,6 +44,9 @@ IP_ADDRESS_HOST = "ip_address_host"
 INSECURE_HTTP = "insecure_http"
 UNOFFICIAL_DOMAIN = "unofficial_domain"
 NO_LINK_FOUND = "no_link_found"
+SCRIPT_URL = "script_url"
+HIDDEN_CHARACTERS = "hidden_characters"
+DISPLAY_NAME_TRICK = "display_name_trick"
 
 # One short sentence per reason, in the order reasons are reported.
 REASON_SENTENCES: dict[str, str] = {
@@ -70,6 +73,18 @@ REASON_SENTENCES: dict[str, str] = {
     URL_SHORTENER: "It is a shortened link that hides where it really goes; we never send those.",
     IP_ADDRESS_HOST: "It points to a bare IP address instead of a site name; we never do that.",
     INSECURE_HTTP: "It uses plain http, not https, so the connection is not protected.",
+    SCRIPT_URL: (
+        "It is a script or data link, not a web address: opening it can run code in your "
+        "browser. We never send those."
+    ),
+    HIDDEN_CHARACTERS: (
+        "Its address contains invisible or control characters, a trick to make it look "
+        "like another site."
+    ),
+    DISPLAY_NAME_TRICK: (
+        "The sender's name is made to look like one of our addresses, but the email really "
+        "comes from a different address."
+    ),
     UNOFFICIAL_DOMAIN: "It is not one of our addresses.",
     NO_LINK_FOUND: "I could not find a link, email address or website name in that.",
 }
@@ -95,8 +110,13 @@ _SUSPICIOUS = frozenset(
         USERINFO_TRICK,
         URL_SHORTENER,
         IP_ADDRESS_HOST,
+        SCRIPT_URL,
+        HIDDEN_CHARACTERS,
+        DISPLAY_NAME_TRICK,
     }
 )
+# How bad each verdict is: with several links or addresses in a message, the worst wins.
+_SEVERITY = {"suspicious": 0, "not_official": 1, "official": 2}
 
 # A small stand-in for the Public Suffix List: second-level suffixes that sit under one
 # registrable name ("example.co.uk" is registrable, "co.uk" is not).
@@ -208,6 +228,7 @@ class _Found:
     userinfo: str | None
     position: int
     strength: int  # 0: unmistakable (scheme, www., email); 1: host with path/port; 2: bare
+    hidden: bool = False  # invisible or control characters were removed from the host
 
 
 def check(
@@ -215,42 +236,69 @@ def check(
     official_domains: Sequence[str],
     shorteners: frozenset[str] | None = None,
 ) -> PhishingVerdict:
-    """Judge the first link, sender address or domain name found in `text`.
+    """Judge every link, sender address and domain name in `text`; the worst one wins.
 
-    Works on the text alone: the link is never opened and no name is resolved.
-    When the text holds several candidates, an unmistakable one (with a scheme, starting
-    with "www." or an email address) wins over a host with a path, which wins over a bare
-    name; among equals the first one wins.
+    Works on the text alone: the link is never opened and no name is resolved. Each
+    candidate is judged on its own ("suspicious" is worse than "not_official", which is
+    worse than "official"); among equally bad ones an unmistakable candidate (with a
+    scheme, starting with "www." or an email address) comes before a host with a path,
+    which comes before a bare name, then the first one. A sender whose display name is an
+    address of ours but whose real address is not (`"support@vendor" <x@evil>`), script
+    and data links, and hosts with invisible or control characters are flagged.
 
     Args:
         text: What the customer pasted: a URL (with or without scheme), an email address,
-            a bare domain, or a sentence containing one. Defanged forms such as
+            a bare domain, or text containing several. Defanged forms such as
             "hxxps://example[.]com" are understood.
         official_domains: The vendor's domains; their subdomains are official too.
         shorteners: Link-shortener domains; defaults to `load_shorteners()`.
 
     Returns:
-        The verdict with its reason codes.
+        The verdict about the worst candidate, with its reason codes.
     """
     if isinstance(official_domains, str):
         official_domains = (official_domains,)
     officials = tuple(
         host for host in (_normalize_host(domain.strip()) for domain in official_domains) if host
     )
-    found = _extract(text or "")
-    if found is None:
+    shorteners = load_shorteners() if shorteners is None else shorteners
+    judged = []
+    for found in _extract_all(text or ""):
+        reasons = _reasons(found, officials, shorteners)
+        judged.append((found, reasons, _verdict(reasons)))
+    if not judged:
         return PhishingVerdict("none", "", "", "", False, "nothing_found", (NO_LINK_FOUND,))
-    reasons = _reasons(found, officials, load_shorteners() if shorteners is None else shorteners)
-    verdict = _verdict(reasons)
+    found, reasons, verdict = min(
+        judged, key=lambda item: (_SEVERITY[item[2]], item[0].strength, item[0].position)
+    )
+    if _display_name_trick(text or "", officials):
+        reasons = tuple(code for code in REASON_SENTENCES if code in {*reasons,
+                        DISPLAY_NAME_TRICK} - {OFFICIAL_DOMAIN})  # fmt: skip
+        verdict = "suspicious"
     return PhishingVerdict(
         kind=found.kind,
         found=found.text,
         host=found.host,
-        registrable_domain=registrable_domain(found.host),
+        registrable_domain=registrable_domain(found.host) if found.host else "",
         official=verdict == "official",
         verdict=verdict,
         reasons=reasons,
     )
+
+
+_DISPLAY_NAME = re.compile(
+    r"([^\s<>\"'“”]+@[^\s<>\"'“”]+)[\"'“”]?\s*<\s*(?:mailto:)?([^<>\s]+@[^<>\s]+)>"
+)
+
+
+def _display_name_trick(text: str, officials: Sequence[str]) -> bool:
+    """'"support@vendor.com" <x@evil.net>': the name shown is ours, the address is not."""
+    for match in _DISPLAY_NAME.finditer(_refang(text)):
+        shown = _normalize_host(match.group(1).rpartition("@")[2].strip(".,;:"))
+        real = _normalize_host(match.group(2).rpartition("@")[2].strip(".,;:"))
+        if shown and real and _is_within(shown, officials) and not _is_within(real, officials):
+            return True
+    return False
 
 
 def load_shorteners(path: str | Path | None = None) -> frozenset[str]:
@@ -296,8 +344,8 @@ def _read_shorteners(path: Path) -> frozenset[str]:
 # --- finding the candidate ------------------------------------------------------------------
 
 
-def _extract(text: str) -> _Found | None:
-    """The best candidate in `text` (see `check` for the order), or None."""
+def _extract_all(text: str) -> list[_Found]:
+    """Every candidate in `text`, in order."""
     refanged = _refang(text)
     candidates: list[_Found] = []
     for match in _TOKEN.finditer(refanged):
@@ -305,7 +353,7 @@ def _extract(text: str) -> _Found | None:
         found = _parse_token(token, match.start()) if token else None
         if found is not None:
             candidates.append(found)
-    return min(candidates, key=lambda f: (f.strength, f.position), default=None)
+    return candidates
 
 
 def _refang(text: str) -> str:
@@ -316,6 +364,9 @@ def _refang(text: str) -> str:
 
 
 def _parse_token(token: str, position: int) -> _Found | None:
+    script = _SCRIPT_SCHEME.match(_without_hidden(token)[0])
+    if script:
+        return _Found("url", token, "", script.group(1).lower(), None, position, 0)
     mailto = _MAILTO.search(token)
     if mailto:
         return _parse_email(token[mailto.end() :].split("?", 1)[0], position)
@@ -336,22 +387,34 @@ def _parse_url(token: str, scheme: re.Match[str], position: int) -> _Found | Non
     """'https://user@host:port/path' (`token` starts at the scheme)."""
     authority = _AUTHORITY_END.split(token[scheme.end() - scheme.start() :], maxsplit=1)[0]
     userinfo, at, host_port = authority.rpartition("@")
-    host = _normalize_host(_strip_port(host_port))
+    raw_host, hidden = _without_hidden(_strip_port(host_port))
+    host = _normalize_host(raw_host)
     if not host or not _looks_like_host(host):
         return None
     userinfo_or_none = userinfo if at else None
-    return _Found("url", token, host, scheme.group(1).lower(), userinfo_or_none, position, 0)
+    return _Found("url", token, host, scheme.group(1).lower(), userinfo_or_none, position, 0,
+                  hidden)  # fmt: skip
+
+
+_SCRIPT_SCHEME = re.compile(r"(?i)^\W*(javascript|vbscript|data):")
+
+
+def _without_hidden(text: str) -> tuple[str, bool]:
+    """`text` without control and invisible format characters, and whether it had any."""
+    kept = "".join(char for char in text if unicodedata.category(char) not in ("Cc", "Cf"))
+    return kept, kept != text
 
 
 def _parse_email(token: str, position: int) -> _Found | None:
     local, _, domain = token.rpartition("@")
     local = re.split(r"[:=]", local)[-1]  # "From:support@…"
-    host = _normalize_host(domain)
+    visible, hidden = _without_hidden(domain)
+    host = _normalize_host(visible)
     if not local or not _EMAIL_LOCAL.match(local) or not host:
         return None
     if not (_looks_like_domain(host) or (domain.startswith("[") and _is_ip(host))):
         return None
-    return _Found("email", f"{local}@{domain}", host, None, None, position, 0)
+    return _Found("email", f"{local}@{domain}", host, None, None, position, 0, hidden)
 
 
 def _parse_bare(token: str, position: int, userinfo: str | None) -> _Found | None:
@@ -359,7 +422,8 @@ def _parse_bare(token: str, position: int, userinfo: str | None) -> _Found | Non
     token = _WORD_PREFIX.sub("", token)  # "Link:example.com"
     host_port, separator, _ = _partition_authority(token)
     raw_host = _strip_port(host_port)
-    host = _normalize_host(raw_host)
+    visible_host, hidden = _without_hidden(raw_host)
+    host = _normalize_host(visible_host)
     if not host or not (_looks_like_domain(host) or _is_dotted_ipv4(host)):
         return None
     has_more = bool(separator) or raw_host != host_port or userinfo is not None
@@ -367,7 +431,8 @@ def _parse_bare(token: str, position: int, userinfo: str | None) -> _Found | Non
         return None
     full = f"{userinfo}@{token}" if userinfo is not None else token
     strength = 0 if host.startswith("www.") else (1 if has_more else 2)
-    return _Found("url" if has_more else "domain", full, host, None, userinfo, position, strength)
+    kind: Kind = "url" if has_more else "domain"
+    return _Found(kind, full, host, None, userinfo, position, strength, hidden)
 
 
 def _partition_authority(token: str) -> tuple[str, str, str]:
@@ -455,6 +520,10 @@ def _reasons(
 ) -> tuple[str, ...]:
     """Reason codes for a candidate, in `REASON_SENTENCES` order."""
     reasons: set[str] = set()
+    if found.scheme in ("javascript", "vbscript", "data"):
+        return (SCRIPT_URL,)
+    if found.hidden:
+        reasons.add(HIDDEN_CHARACTERS)
     if found.userinfo is not None:
         reasons.add(USERINFO_TRICK)
     if found.scheme == "http":

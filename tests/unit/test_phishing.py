@@ -20,6 +20,15 @@ OFFICIAL = ("example.com", "example-security.com")
 
 # text, kind, host, verdict, reasons
 CASES = [
+    # script and data links, hidden characters, display-name tricks
+    ("javascript:alert(1)", "url", "", "suspicious", {"script_url"}),
+    ("click DATA:text/html;base64,PHNjcmlwdD4=", "url", "", "suspicious", {"script_url"}),
+    ("https://exa\u200bmple.com/login", "url", "example.com", "suspicious",
+     {"hidden_characters"}),
+    ("https://account.example.com\x00.evil.net/", "url", "account.example.com.evil.net",
+     "suspicious", {"hidden_characters", "official_domain_in_subdomain"}),
+    ('From: "support@example.com" <help@examp1e-support.net>', "email", "examp1e-support.net",
+     "suspicious", {"display_name_trick", "official_name_in_domain"}),
     # official hosts and subdomains over https
     ("https://example.com/login", "url", "example.com", "official", {"official_domain"}),
     ("https://account.example.com/reset", "url", "account.example.com", "official",
@@ -198,9 +207,17 @@ def test_verdict_fields_for_a_lookalike_sender() -> None:
 def test_the_first_unmistakable_link_wins() -> None:
     # A bare name comes first, but the link with a scheme is what the customer means.
     assert check("my.name wrote: https://example.net/x", OFFICIAL).host == "example.net"
-    # Among links of the same kind, the first one.
-    text = "https://google.com and https://example.com.evil.net"
-    assert check(text, OFFICIAL).host == "google.com"
+    # Among links of the same kind and verdict, the first one.
+    assert check("https://google.com and https://evil.net", OFFICIAL).host == "google.com"
+
+
+def test_every_link_is_judged_and_the_worst_wins() -> None:
+    text = "is https://example.com real? it also links https://example.com.evil.net/login"
+    verdict = check(text, OFFICIAL)
+    assert verdict.host == "example.com.evil.net" and verdict.verdict == "suspicious"
+    mixed = check("support@example.com sent me to https://google.com", OFFICIAL)
+    assert mixed.verdict == "not_official" and mixed.host == "google.com"
+    assert check("example.com and www.example-security.com", OFFICIAL).official
 
 
 def test_reasons_come_in_a_stable_order() -> None:
