@@ -69,11 +69,13 @@ def build_container(
     engine: Engine | None = None,
     clock: Callable[[], datetime] = utcnow,
     queue_mail: bool = False,
+    mailer: Mailer | None = None,
 ) -> Container:
     """Create the adapters chosen by `settings` and the services on top of them.
 
     `queue_mail`: hand emails to a background thread (servers do, so that mail never
     delays a reply); off, `send` delivers before returning (command line, tests).
+    `mailer`: deliver through this instead of the backend the settings choose (benchmarks).
     """
     engine = engine or create_engine(settings.database_url)
     init_schema(engine)
@@ -102,7 +104,8 @@ def build_container(
                 session, apis.zendesk_url, apis.zendesk_email, apis.zendesk_api_token, timeouts
             )
     outbox = OutboxMailer(engine, clock)
-    mailer: Mailer = SmtpMailer(settings.smtp) if settings.email_backend == "smtp" else outbox
+    if mailer is None:
+        mailer = SmtpMailer(settings.smtp) if settings.email_backend == "smtp" else outbox
     if queue_mail:
         mailer = QueuedMailer(mailer)
     links = AccountLinks(settings.public_url)

@@ -357,7 +357,7 @@ def cmd_shell(container: Container | None, args: argparse.Namespace) -> int:
 def cmd_bench_reset_timing(container: Container | None, args: argparse.Namespace) -> int:
     from bot.bench_reset_timing import run_timing_benchmark
 
-    return run_timing_benchmark(args.tries, args.max_diff_ms)
+    return run_timing_benchmark(args.tries, args.max_diff_ms, args.mail_delay_ms)
 
 
 def cmd_bench_nlu(container: Container | None, args: argparse.Namespace) -> int:
@@ -543,12 +543,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     nlu.add_argument("--report", default=None, help="also write a JSON report here")
     timing = command(b, "reset-timing", cmd_bench_reset_timing,
-                     "does the reset answer's timing reveal whether an account exists?",
+                     "does the timing of a reset, a verification start or a code resend "
+                     "reveal whether an account exists?",
                      needs_container=False)  # fmt: skip
     timing.add_argument("--tries", type=_positive_int, default=50)
     timing.add_argument(
         "--max-diff-ms", type=float, default=None, help="exit 1 when the medians differ by more"
     )
+    timing.add_argument("--mail-delay-ms", type=float, default=200,
+                        help="how long the simulated mail system takes per email")  # fmt: skip
     return parser
 
 

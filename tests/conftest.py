@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from bot import bootstrap
 from bot.bootstrap import Container, build_container
 from bot.settings import Settings, get_settings, load_settings
 from tests.fakes import FakeClock
+from tests.support.assistant import RunningAssistant, start_assistant, stop_assistant
 
 
 @pytest.fixture
@@ -47,3 +49,17 @@ def cli_env(monkeypatch: pytest.MonkeyPatch, db_url: str) -> str:
     get_settings.cache_clear()
     yield db_url
     get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAssistant]:
+    work = tmp_path_factory.mktemp("assistant")
+    app_db = f"sqlite:///{work / 'app.db'}"
+    tracker_db = work / "tracker.db"
+    process, rasa_url, web_url, action_port, log = start_assistant(
+        work, app_db, f"sqlite:///{tracker_db}"
+    )
+    container = build_container(load_settings({"SIGNIN_DATABASE_URL": app_db}))
+    yield RunningAssistant(process, rasa_url, web_url, action_port, container, tracker_db, log)
+    stop_assistant(process)
+    container.engine.dispose()

@@ -1,0 +1,79 @@
+"""The chat channels: server-issued signed session ids, and a length limit."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import uuid
+
+import socketio
+
+from tests.support.assistant import RunningAssistant
+
+
+async def _session(url: str, requested: str | None) -> tuple[socketio.AsyncClient, str, list]:
+    client = socketio.AsyncClient(reconnection=False)
+    confirmed: asyncio.Future = asyncio.get_running_loop().create_future()
+    received: list = []
+    client.on("session_confirm", lambda token: confirmed.done() or confirmed.set_result(token))
+    client.on("bot_uttered", received.append)
+    await client.connect(url, transports=["polling"], wait_timeout=20)
+    await client.emit("session_request", {"session_id": requested})
+    return client, await asyncio.wait_for(confirmed, 20), received
+
+
+def _events_of(assistant: RunningAssistant, sender: str) -> int:
+    with sqlite3.connect(assistant.tracker_db) as db:
+        query = "select count(*) from events where sender_id = ?"
+        return db.execute(query, (sender,)).fetchone()[0]
+
+
+def test_a_known_conversation_id_gives_no_way_in(assistant: RunningAssistant) -> None:
+    async def scenario() -> None:
+        owner, token, _ = await _session(assistant.rasa_url, None)
+        victim_id = token.split("_")[0]
+        await owner.emit("user_uttered", {"message": "hi", "session_id": token})
+        for _ in range(100):
+            if _events_of(assistant, victim_id):
+                break
+            await asyncio.sleep(0.1)
+        before = _events_of(assistant, victim_id)
+        assert before > 0
+        for guess in (victim_id, f"{victim_id}_{'0' * 32}", token.upper()):
+            intruder, given, received = await _session(assistant.rasa_url, guess)
+            assert given.split("_")[0] != victim_id  # a new conversation, not the victim's
+            await intruder.emit("user_uttered", {"message": "/greet", "session_id": victim_id})
+            await intruder.emit("user_uttered", {"message": "/greet", "session_id": guess})
+            await asyncio.sleep(1.5)
+            assert received == []  # ignored: not the session this socket was given
+            await intruder.disconnect()
+        assert _events_of(assistant, victim_id) == before
+        # The owner, with the signed token, gets back into the same conversation.
+        again, same, _ = await _session(assistant.rasa_url, token)
+        assert same == token
+        await again.disconnect()
+        await owner.disconnect()
+
+    asyncio.run(scenario())
+
+
+def test_an_over_long_message_is_answered_politely_and_not_processed(
+    assistant: RunningAssistant,
+) -> None:
+    sender = f"long-{uuid.uuid4().hex[:8]}"
+    reply = assistant.say(sender, "please help " * 200)
+    assert "longer than I can take" in reply[0]["text"]
+    assert _events_of(assistant, sender) == 0
+
+    async def over_socket() -> None:
+        client, token, received = await _session(assistant.rasa_url, None)
+        await client.emit("user_uttered", {"message": "x" * 2001, "session_id": token})
+        for _ in range(50):
+            if received:
+                break
+            await asyncio.sleep(0.1)
+        assert "longer than I can take" in received[0]["text"]
+        assert _events_of(assistant, token.split("_")[0]) == 0
+        await client.disconnect()
+
+    asyncio.run(over_socket())
