@@ -71,6 +71,7 @@ $(MODEL): $(VENV)/.installed $(TRAIN_INPUTS)
 
 # --- running ----------------------------------------------------------------------------
 run: $(MODEL)
+	$(PY) -m bot db upgrade
 	$(PY) -m bot serve --rasa-port $(RASA_PORT) --action-port $(ACTION_PORT) \
 	  --web-port $(WEB_PORT) --endpoints $(ENDPOINTS) --credentials $(CREDENTIALS) \
 	  --model $(MODEL)
