@@ -86,7 +86,10 @@ def test_conversation_on_postgres_redis_and_rabbitmq(tmp_path, databases) -> Non
     )  # fmt: skip
     try:
         sender = f"pg-{uuid.uuid4().hex[:6]}"
-        for message in ("hi", "i forgot my password, it was Autumn2026!!", "pg.user@example.com"):
+        # A password in a sentence, then one typed where the email address is asked for.
+        messages = ("hi", "i forgot my password, it was Autumn2026!!", "purplemonkeydishwasher",
+                    "pg.user@example.com")  # fmt: skip
+        for message in messages:
             reply = requests.post(
                 f"{rasa_url}/webhooks/rest/webhook",
                 json={"sender": sender, "message": message},
@@ -107,12 +110,14 @@ def test_conversation_on_postgres_redis_and_rabbitmq(tmp_path, databases) -> Non
             text("select type_name, data from events where sender_id = :s"), {"s": sender}
         ).all()
     tracker.dispose()
-    assert sum(1 for row in rows if row.type_name == "user") == 3
-    assert "Autumn2026!!" not in json.dumps([row.data for row in rows])
+    assert sum(1 for row in rows if row.type_name == "user") == 4
+    stored = json.dumps([row.data for row in rows])
+    assert "Autumn2026!!" not in stored and "purplemonkeydishwasher" not in stored
     # the event broker received the same events, also redacted
     streamed = asyncio.run(_drain(queue))
     mine = [body for body in streamed if body.get("sender_id") == sender]
-    assert sum(1 for body in mine if body.get("event") == "user") == 3
+    assert sum(1 for body in mine if body.get("event") == "user") == 4
     assert "Autumn2026!!" not in json.dumps(mine)
+    assert "purplemonkeydishwasher" not in json.dumps(mine)
     assert "Traceback" not in log.read_text(errors="replace")
     container.engine.dispose()
