@@ -21,7 +21,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
 # Everything that changes the trained model.
-TRAIN_INPUTS := config.yml domain.yml $(shell find data bot/nlu -type f \( -name '*.yml' -o -name '*.jsonl' -o -name '*.py' \) 2>/dev/null)
+TRAIN_INPUTS := config.yml domain.yml $(shell find data bot/rasa_plugins/nlu -type f \( -name '*.yml' -o -name '*.jsonl' -o -name '*.py' \) 2>/dev/null)
 
 .PHONY: help setup run shell train test lint format validate test-stories nlu-eval bench-nlu bench-reset-timing insights retrain pytest e2e-deps widget widget-check screenshots clean lock
 
@@ -85,6 +85,7 @@ test: setup lint validate train test-stories nlu-eval e2e-deps pytest
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: setup
 	$(BIN)/ruff format .

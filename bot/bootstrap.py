@@ -16,20 +16,22 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from bot.adapters.audit import SqlAuditLog
-from bot.adapters.case_store import SqlCaseStore
-from bot.adapters.database import create_engine, init_schema, utcnow
-from bot.adapters.directory import IdentityDirectory, SqlDirectory, SqlResetRequestLog
-from bot.adapters.email_change_store import SqlEmailChangeStore
-from bot.adapters.helpdesk import Helpdesk
+from bot.adapters.builtin import NullHelpdesk, SettingsStatusSource
 from bot.adapters.http import Timeouts, make_session
 from bot.adapters.mail_queue import QueuedMailer
-from bot.adapters.mailer import Mailer, OutboxMailer, SmtpMailer
-from bot.adapters.rate_log import SqlRateLog
-from bot.adapters.status_page import SettingsStatusSource, StatusSource
-from bot.adapters.verification_store import SqlVerificationStore
+from bot.adapters.smtp import SmtpMailer
+from bot.adapters.sql.audit import SqlAuditLog
+from bot.adapters.sql.case_store import SqlCaseStore
+from bot.adapters.sql.directory import SqlDirectory, SqlResetRequestLog
+from bot.adapters.sql.email_change_store import SqlEmailChangeStore
+from bot.adapters.sql.engine import create_engine, init_schema
+from bot.adapters.sql.outbox import OutboxMailer, OutboxSms
+from bot.adapters.sql.rate_log import SqlRateLog
+from bot.adapters.sql.verification_store import SqlVerificationStore
+from bot.domain.clock import utcnow
 from bot.domain.links import AccountLinks
 from bot.domain.password_rules import PasswordRules
+from bot.domain.ports import Helpdesk, IdentityDirectory, Mailer, SmsSender, StatusSource
 from bot.services.account_links import AccountLinkService
 from bot.services.code_resend import CodeResendService
 from bot.services.handoff import HandoffService
@@ -82,9 +84,16 @@ def build_container(
     builtin = SqlDirectory(engine, clock)
     directory: IdentityDirectory = builtin
     status: StatusSource = SettingsStatusSource(settings.status)
-    helpdesk: Helpdesk | None = None
+    helpdesk: Helpdesk = NullHelpdesk()
     apis = settings.apis
-    if apis.identity_backend == "okta" or apis.status_page_url or apis.helpdesk == "zendesk":
+    outbox = OutboxMailer(engine, clock)
+    sms: SmsSender = OutboxSms(outbox, settings.vendor.name)
+    if (
+        apis.identity_backend == "okta"
+        or apis.status_page_url
+        or apis.helpdesk == "zendesk"
+        or settings.sms.backend == "twilio"
+    ):
         # urllib3 logs request URLs, and Okta's contain the customer's address.
         logging.getLogger("urllib3").setLevel(logging.ERROR)
         session = make_session()  # one shared session for every HTTP adapter
@@ -103,7 +112,12 @@ def build_container(
             helpdesk = ZendeskHelpdesk(
                 session, apis.zendesk_url, apis.zendesk_email, apis.zendesk_api_token, timeouts
             )
-    outbox = OutboxMailer(engine, clock)
+        if settings.sms.backend == "twilio":
+            from bot.adapters.sms import TwilioSms
+
+            s = settings.sms
+            sms = TwilioSms(session, s.twilio_url, s.twilio_account_sid, s.twilio_auth_token,
+                            s.twilio_from, timeouts)  # fmt: skip
     if mailer is None:
         mailer = SmtpMailer(settings.smtp) if settings.email_backend == "smtp" else outbox
     if queue_mail:
@@ -174,6 +188,7 @@ def build_container(
         code_resend=CodeResendService(
             directory=directory,
             mailer=mailer,
+            sms=sms,
             rate_log=rate_log,
             audit=audit,
             vendor=settings.vendor,

@@ -18,34 +18,16 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from bot.domain.support_hours import DAY_NAMES, SupportHours
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SETTINGS_FILE = PROJECT_ROOT / "settings.yml"
 # Keys the hashes used for throttling; set SIGNIN_SECRET_KEY in any real deployment.
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key"
-DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class SettingsError(ValueError):
     """The settings file or environment holds a value we cannot use."""
-
-
-@dataclass(frozen=True)
-class SupportHours:
-    """When people answer: weekdays (0 = Monday), opening and closing time, time zone."""
-
-    timezone: str = "UTC"
-    days: tuple[int, ...] = (0, 1, 2, 3, 4)
-    opens: time = time(8, 0)
-    closes: time = time(18, 0)
-
-    def describe(self) -> str:
-        """Human wording such as 'Mon–Fri 08:00–18:00 (Europe/London)'."""
-        names = [DAY_NAMES[d].capitalize() for d in self.days]
-        if len(names) > 2 and list(self.days) == list(range(self.days[0], self.days[-1] + 1)):
-            span = f"{names[0]}–{names[-1]}"
-        else:
-            span = ", ".join(names)
-        return f"{span} {self.opens:%H:%M}–{self.closes:%H:%M} ({self.timezone})"
 
 
 @dataclass(frozen=True)
@@ -156,6 +138,17 @@ class HandoffSettings:
 
 
 @dataclass(frozen=True)
+class SmsSettings:
+    """Where text messages go: the built-in outbox, or Twilio."""
+
+    backend: str = "outbox"  # outbox | twilio
+    twilio_url: str = "https://api.twilio.com"
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = field(default="", repr=False)
+    twilio_from: str = ""
+
+
+@dataclass(frozen=True)
 class ExternalApis:
     """Which identity provider and status page to use, and how to reach them."""
 
@@ -191,6 +184,7 @@ class Settings:
     public_url: str = "http://127.0.0.1:5080"
     email_change: EmailChangeRules = EmailChangeRules()
     chat: ChatRules = ChatRules()
+    sms: SmsSettings = SmsSettings()
 
 
 def _parse_time(value: Any, key: str) -> time:
@@ -278,6 +272,27 @@ def _apis(env: Mapping[str, str]) -> ExternalApis:
     return apis
 
 
+def _sms(env: Mapping[str, str]) -> SmsSettings:
+    backend = env.get("SIGNIN_SMS_BACKEND", "outbox").strip().lower()
+    if backend not in ("outbox", "twilio"):
+        raise SettingsError(f"SIGNIN_SMS_BACKEND must be 'outbox' or 'twilio', not {backend!r}")
+    sms = SmsSettings(
+        backend=backend,
+        twilio_url=env.get("SIGNIN_TWILIO_URL", "https://api.twilio.com").rstrip("/"),
+        twilio_account_sid=env.get("SIGNIN_TWILIO_ACCOUNT_SID", ""),
+        twilio_auth_token=env.get("SIGNIN_TWILIO_AUTH_TOKEN", ""),
+        twilio_from=env.get("SIGNIN_TWILIO_FROM", ""),
+    )
+    if backend == "twilio" and not (
+        sms.twilio_account_sid and sms.twilio_auth_token and sms.twilio_from
+    ):
+        raise SettingsError(
+            "the twilio SMS backend needs SIGNIN_TWILIO_ACCOUNT_SID, SIGNIN_TWILIO_AUTH_TOKEN "
+            "and SIGNIN_TWILIO_FROM"
+        )
+    return sms
+
+
 def _public_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -362,6 +377,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             public_url=_public_url(env.get("SIGNIN_PUBLIC_URL") or "http://127.0.0.1:5080"),
             email_change=EmailChangeRules(**(raw.get("email_change") or {})),
             chat=ChatRules(**(raw.get("chat") or {})),
+            sms=_sms(env),
         )
     except TypeError as exc:  # an unknown key in one of the sections
         raise SettingsError(f"{path}: {exc}") from exc

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from bot.adapters.mailer import MailDeliveryError
-from bot.models import EmailMessage
+from bot.domain.model import EmailMessage
+from bot.domain.ports import MailDeliveryError
 
 
 class FakeClock:
@@ -42,7 +42,7 @@ class DownDirectory:
     def _fail(self, *_args: object) -> None:
         import time
 
-        from bot.adapters.directory import IdentityUnavailableError
+        from bot.domain.ports import IdentityUnavailableError
 
         self.calls += 1
         time.sleep(self.delay)
@@ -55,7 +55,7 @@ class DownStatus:
     """A status page that cannot be read."""
 
     def current(self) -> None:
-        from bot.adapters.status_page import StatusUnavailableError
+        from bot.domain.ports import StatusUnavailableError
 
         raise StatusUnavailableError("statuspage: HTTP 502")
 
@@ -63,12 +63,14 @@ class DownStatus:
 class FakeHelpdesk:
     """A helpdesk that keeps tickets in memory and can be switched off."""
 
+    is_external = True
+
     def __init__(self, up: bool = True) -> None:
         self.up = up
         self.tickets: dict[str, list[object]] = {}
 
     def deliver(self, case: object) -> str:
-        from bot.adapters.helpdesk import HelpdeskUnavailableError
+        from bot.domain.ports import HelpdeskUnavailableError
 
         if not self.up:
             raise HelpdeskUnavailableError("helpdesk: HTTP 503")

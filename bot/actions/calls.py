@@ -7,8 +7,7 @@ import logging
 from collections.abc import Callable
 from typing import TypeVar
 
-from bot.adapters.directory import IdentityUnavailableError
-from bot.adapters.status_page import StatusUnavailableError
+from bot.domain.ports import IdentityUnavailableError, StatusUnavailableError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

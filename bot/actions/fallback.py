@@ -7,7 +7,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.services.topics import TOPIC_TITLES, consecutive_fallbacks, suggested_topics
+from bot.domain.topics import TOPIC_TITLES, consecutive_fallbacks, suggested_topics
 
 
 def _user_intents_newest_first(tracker: Tracker) -> list[str]:

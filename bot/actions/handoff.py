@@ -12,7 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions.calls import ServiceUnavailable, call_service
 from bot.bootstrap import get_container
-from bot.services.handoff import read_conversation
+from bot.domain.conversation import read_conversation
 
 log = logging.getLogger(__name__)
 

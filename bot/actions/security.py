@@ -7,7 +7,7 @@ from rasa_sdk.events import EventType, FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.services.phishing import check
+from bot.domain.link_check import check
 from bot.settings import get_settings
 
 

@@ -9,7 +9,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions.calls import ServiceUnavailable, call_service
 from bot.bootstrap import get_container
-from bot.services.browser_help import default_browser_guide
+from bot.domain.browser_guide import default_browser_guide
 
 # NLU value of the mfa_method entity -> the tips response for it
 MFA_TIPS = {

@@ -20,7 +20,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions.calls import ServiceUnavailable, call_service
 from bot.bootstrap import get_container
-from bot.services.emails import find_email
+from bot.domain.emails import find_email
 from bot.services.verification import Outcome, Step
 
 FORM = "verification_form"

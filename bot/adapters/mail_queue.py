@@ -18,8 +18,8 @@ import queue
 import threading
 import time
 
-from bot.adapters.mailer import MailDeliveryError, Mailer
-from bot.models import EmailMessage
+from bot.domain.model import EmailMessage
+from bot.domain.ports import MailDeliveryError, Mailer
 
 log = logging.getLogger(__name__)
 

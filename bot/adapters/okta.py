@@ -18,15 +18,16 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
 import requests
 
-from bot.adapters.directory import IdentityUnavailableError
 from bot.adapters.http import Timeouts, post_once
-from bot.models import Account
+from bot.adapters.json_api import parse_time
+from bot.domain.model import Account
+from bot.domain.ports import IdentityUnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -218,22 +219,13 @@ def _error_code(response: requests.Response) -> str:
     return str(body.get("errorCode", "")) if isinstance(body, dict) else ""
 
 
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
 def _account(user: dict[str, Any], factors: Any) -> Account:
     """Map an Okta user and its factor list to an `Account`."""
     try:
         profile = user["profile"]
         okta_status = user.get("status")
         methods: list[str] = []
-        phone_last4 = ""
+        phone_last4 = phone_number = ""
         for factor in factors:
             method = FACTOR_METHODS.get(factor.get("factorType"))
             if method is None or factor.get("status") != "ACTIVE":
@@ -243,6 +235,7 @@ def _account(user: dict[str, Any], factors: Any) -> Account:
             if method == "sms" and not phone_last4:
                 phone = (factor.get("profile") or {}).get("phoneNumber") or ""
                 phone_last4 = re.sub(r"\D", "", phone)[-4:]
+                phone_number = phone if re.fullmatch(r"\+\d{7,15}", phone) else ""
         name = " ".join(
             part.strip() for part in (profile.get("firstName"), profile.get("lastName")) if part
         )
@@ -254,7 +247,8 @@ def _account(user: dict[str, Any], factors: Any) -> Account:
             lock_reason="failed_attempts" if okta_status == "LOCKED_OUT" else "",
             mfa_factors=tuple(methods),
             phone_last4=phone_last4,
-            created_at=_parse_time(user.get("created")),
+            phone_number=phone_number,
+            created_at=parse_time(user.get("created")),
         )
     except (AttributeError, KeyError, TypeError) as exc:
         raise _unexpected("find user") from exc

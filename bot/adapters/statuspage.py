@@ -14,13 +14,15 @@ failing to "incident" would blame an outage that is not there.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 import requests
 
 from bot.adapters.http import Timeouts
-from bot.adapters.status_page import ServiceStatus, StatusUnavailableError
+from bot.adapters.json_api import JsonApiClient, parse_time
+from bot.domain.model import ServiceStatus
+from bot.domain.ports import StatusUnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +43,8 @@ class StatuspageStatusSource:
     """
 
     def __init__(self, session: requests.Session, base_url: str, timeouts: Timeouts) -> None:
-        self._session = session
-        self._base_url = base_url.rstrip("/")
-        self._timeouts = timeouts
+        self._api = JsonApiClient(session, base_url.rstrip("/"), timeouts, "statuspage",
+                                  StatusUnavailableError)  # fmt: skip
 
     def current(self) -> ServiceStatus:
         """The status now.
@@ -80,7 +81,7 @@ class StatuspageStatusSource:
                 return "", None
             first = incidents[0]
             name = first["name"]
-            started = _parse_time(first.get("started_at")) or _parse_time(first.get("created_at"))
+            started = parse_time(first.get("started_at")) or parse_time(first.get("created_at"))
         except (AttributeError, IndexError, KeyError, TypeError) as exc:
             raise _unexpected("incidents/unresolved.json") from exc
         if not isinstance(name, str) or not name.strip():
@@ -88,37 +89,9 @@ class StatuspageStatusSource:
         return name.strip(), started
 
     def _get(self, path: str) -> Any:
-        try:
-            response = self._session.get(
-                self._base_url + path,
-                headers={"Accept": "application/json"},
-                timeout=self._timeouts.as_tuple(),
-            )
-        except requests.RequestException as exc:
-            log.warning("Statuspage %s failed: %s", path, type(exc).__name__)
-            raise StatusUnavailableError(f"statuspage: {type(exc).__name__}") from exc
-        if response.status_code != 200:
-            log.warning("Statuspage %s: HTTP %s", path, response.status_code)
-            raise StatusUnavailableError(f"statuspage: HTTP {response.status_code}")
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise _unexpected(path) from exc
+        return self._api.get(path, path)
 
 
 def _unexpected(what: str) -> StatusUnavailableError:
-    log.warning("Statuspage %s: unexpected response body", what)
+    log.warning("statuspage %s: unexpected response body", what)
     return StatusUnavailableError("statuspage: unexpected response")
-
-
-def _parse_time(value: Any) -> datetime | None:
-    """A Statuspage timestamp ("2026-03-02T09:12:31.123-06:00") in UTC, or None."""
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)

@@ -49,14 +49,14 @@ from typing import Any
 
 import requests
 
-from bot.adapters.helpdesk import HelpdeskUnavailableError
 from bot.adapters.http import RETRY_STATUSES, Timeouts, post_once
-from bot.models import Case, TranscriptLine
+from bot.domain.model import PRIORITIES, Case, TranscriptLine
+from bot.domain.ports import HelpdeskUnavailableError
 
 log = logging.getLogger(__name__)
 
-# Our case priority -> Zendesk's ticket priority (Zendesk also knows "low", which we never use).
-PRIORITIES = {"normal": "normal", "high": "high", "urgent": "urgent"}
+# Our case priorities are Zendesk ticket priorities too (Zendesk also knows "low", unused).
+ZENDESK_PRIORITIES = frozenset(PRIORITIES)
 # TranscriptLine.speaker -> the label agents read in the note.
 SPEAKERS = {"customer": "Customer", "bot": "Assistant", "agent": "Agent"}
 SUBJECT_PREFIX = "Sign-in help: "
@@ -83,6 +83,8 @@ class ZendeskHelpdesk:
         backoff: Seconds before the first retry after a 5xx (doubled for each next one),
             unless Zendesk sends `Retry-After`.
     """
+
+    is_external = True
 
     def __init__(
         self,
@@ -140,7 +142,7 @@ class ZendeskHelpdesk:
             "ticket": {
                 "subject": subject(case.problem),
                 "comment": {"body": case.summary, "public": False},
-                "priority": PRIORITIES.get(case.priority, "normal"),
+                "priority": _priority(case),
                 "tags": tags(case),
                 "external_id": case.conversation_id,
             }
@@ -180,7 +182,7 @@ class ZendeskHelpdesk:
         text = case.summary
         if case.transcript:
             text = f"{case.summary}\n\n{transcript_text(case.transcript)}"
-        ticket = {**_note(text), "priority": PRIORITIES.get(case.priority, "normal")}
+        ticket = {**_note(text), "priority": _priority(case)}
         self._put(ticket_id, ticket, "update ticket")
 
     def _put(self, ticket_id: str, ticket: dict[str, Any], what: str) -> None:
@@ -340,3 +342,7 @@ def _error_info(response: requests.Response) -> tuple[str, str]:
     details = body.get("details")
     fields = ",".join(sorted(str(k)[:40] for k in details)) if isinstance(details, dict) else ""
     return (error[:60] if isinstance(error, str) else ""), fields
+
+
+def _priority(case: Case) -> str:
+    return case.priority if case.priority in ZENDESK_PRIORITIES else "normal"

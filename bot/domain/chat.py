@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
 
-def is_too_long(text: object, limit: int) -> bool:
-    """Whether a message is over the length limit (such messages are not processed)."""
-    return isinstance(text, str) and len(text) > limit
+MAX_METADATA_BYTES = 4096  # what a channel passes on of the client's message metadata
+
+
+def problem_with(text: object, limit: int) -> str | None:
+    """Why a message cannot be processed: "not_text", "too_long", or None when it can."""
+    if not isinstance(text, str):
+        return "not_text"
+    if len(text) > limit:
+        return "too_long"
+    return None
+
+
+def metadata_too_big(metadata: Any) -> bool:
+    """Client metadata over MAX_METADATA_BYTES once serialised (or not serialisable)."""
+    if metadata is None:
+        return False
+    try:
+        return len(json.dumps(metadata)) > MAX_METADATA_BYTES
+    except (TypeError, ValueError):
+        return True
 
 
 def too_long_reply(limit: int) -> str:
@@ -14,3 +33,6 @@ def too_long_reply(limit: int) -> str:
         f"That message is longer than I can take ({limit:,} characters at most), so I haven't "
         "read it. Could you send a shorter version? The problem in a sentence or two is plenty."
     )
+
+
+NOT_TEXT_REPLY = "I can only read text messages. Could you type your question?"

@@ -22,7 +22,7 @@ from rasa.core.channels.rest import RestInput as RasaRestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot.domain.chat import is_too_long, too_long_reply
+from bot.domain.chat import NOT_TEXT_REPLY, metadata_too_big, problem_with, too_long_reply
 
 log = logging.getLogger(__name__)
 
@@ -57,11 +57,22 @@ class RestInput(RasaRestInput):
                 return None
             if not self._authorised(request):
                 return response.json({"error": "unauthorised"}, status=401)
-            body = request.json if request.method == "POST" else None
-            if isinstance(body, dict) and is_too_long(body.get("message"), limit):
-                log.info("refused a REST message over %d characters", limit)
-                sender = str(body.get("sender") or "")
-                return response.json([{"recipient_id": sender, "text": too_long_reply(limit)}])
-            return None
+            if request.method != "POST":
+                return None
+            try:
+                body = request.json
+            except Exception:  # sanic raises its own error for a body that is not JSON
+                body = None
+            if not isinstance(body, dict) or not isinstance(body.get("sender"), str):
+                return response.json({"error": "expected a JSON object with sender and message"},
+                                     status=400)  # fmt: skip
+            if metadata_too_big(body.get("metadata")):
+                return response.json({"error": "metadata too large"}, status=413)
+            problem = problem_with(body.get("message"), limit)
+            if problem is None:
+                return None
+            log.info("refused a REST message (%s)", problem)
+            text = too_long_reply(limit) if problem == "too_long" else NOT_TEXT_REPLY
+            return response.json([{"recipient_id": body["sender"], "text": text}])
 
         return blueprint

@@ -12,50 +12,17 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
-from typing import Protocol
 
 from argon2 import PasswordHasher
 
-from bot.adapters.mailer import Mailer
-from bot.domain.email_change import ChangeState, EmailChange
+from bot.domain.email_change import ChangeState
 from bot.domain.password_rules import PasswordRules, password_problems
-from bot.models import Account
+from bot.domain.ports import AuditLog, EmailChangeStore, Mailer, ResetTokens
 from bot.services.notices import send_notice
-from bot.services.password_reset import AuditLog
 from bot.services.recovery import token_hash
 from bot.settings import Vendor
 
 log = logging.getLogger(__name__)
-
-
-class ResetDirectory(Protocol):
-    """What the reset page needs from the built-in directory (`SqlDirectory`)."""
-
-    def reset_token_is_valid(self, token: str) -> bool: ...
-
-    def reset_token_account(self, token: str) -> str | None: ...
-
-    def redeem_reset_token(self, token: str) -> str | None: ...
-
-    def find_by_id(self, account_id: str) -> Account | None: ...
-
-    def set_password_hash(self, account_id: str, password_hash: str) -> None: ...
-
-    def clear_sessions(self, account_id: str) -> None: ...
-
-    def change_email(self, account_id: str, new_email: str) -> None: ...
-
-
-class ChangeStore(Protocol):
-    """Email changes (`SqlEmailChangeStore`)."""
-
-    def by_confirm_token(self, token_hash: str) -> EmailChange | None: ...
-
-    def by_cancel_token(self, token_hash: str) -> EmailChange | None: ...
-
-    def confirmed_due(self, now: datetime) -> list[EmailChange]: ...
-
-    def mark(self, change_id: int, field: str, at: datetime) -> bool: ...
 
 
 class LinkOutcome(str, Enum):
@@ -80,8 +47,8 @@ class AccountLinkService:
 
     def __init__(
         self,
-        directory: ResetDirectory,
-        changes: ChangeStore,
+        directory: ResetTokens,
+        changes: EmailChangeStore,
         mailer: Mailer,
         audit: AuditLog,
         vendor: Vendor,
@@ -165,8 +132,20 @@ class AccountLinkService:
         applied = 0
         for change in self._changes.confirmed_due(now):
             account = self._directory.find_by_id(change.account_id)
-            if account is None or not self._changes.mark(change.id, "applied", now):
+            if account is None:
                 continue
+            if self._directory.find_by_email(change.new_email) is not None:
+                # The address was taken meanwhile: stop, and tell the owner (who proved
+                # access to the mailbox) that it could not be completed.
+                if self._changes.mark(change.id, "cancelled", now):
+                    self._audit.record("email_change", "address_taken", "", change.account_id)
+                    self._notify(account.email, f"Your {self._vendor.name} sign-in email was "
+                                 "not changed", "The new address could not be used for your "
+                                 "account, so it keeps signing in with this one. Contact us if "
+                                 "you need help.", "email_change_failed")  # fmt: skip
+                continue
+            if not self._changes.mark(change.id, "applied", now):
+                continue  # another process applied or cancelled it
             self._directory.change_email(change.account_id, change.new_email)
             self._audit.record("email_change", "applied", "", change.account_id)
             for to in (account.email, change.new_email):

@@ -1,9 +1,9 @@
 """Use case: a sign-in code did not arrive; send a new one, or by another method on file.
 
 Throttled per address (a 60-second cooldown, at most 3 an hour) whether or not an
-account exists, and the customer hears the same words either way. In the built-in
-directory, codes "sent" by SMS land in the outbox addressed to the phone's last digits,
-so an operator can see them; email codes land there as emails.
+account exists, and the customer hears the same words either way. Text
+messages go through the SMS port (Twilio, or the built-in outbox addressed to the phone's
+last digits, where an operator can see them); email codes through the mailer.
 """
 
 from __future__ import annotations
@@ -15,13 +15,18 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
 
-from bot.adapters.directory import IdentityDirectory
-from bot.adapters.mailer import MailDeliveryError, Mailer
-from bot.models import Account, EmailMessage
-from bot.services.emails import is_valid_email, normalise_email
-from bot.services.password_reset import AuditLog
+from bot.domain.emails import is_valid_email, normalise_email
+from bot.domain.model import Account, EmailMessage, SmsMessage
+from bot.domain.ports import (
+    AuditLog,
+    IdentityDirectory,
+    MailDeliveryError,
+    Mailer,
+    RateLog,
+    SmsDeliveryError,
+    SmsSender,
+)
 from bot.services.timing import padded
 from bot.settings import Vendor
 
@@ -29,16 +34,6 @@ COOLDOWN = timedelta(seconds=60)
 WINDOW = timedelta(hours=1)
 MAX_IN_WINDOW = 3
 DELIVERABLE = ("sms", "email")  # methods we can send a code through
-
-
-class RateLog(Protocol):
-    """Counts throttled events."""
-
-    def record(self, kind: str, key: str, at: datetime) -> None: ...
-
-    def count(self, kind: str, key: str, since: datetime) -> int: ...
-
-    def last(self, kind: str, key: str) -> datetime | None: ...
 
 
 @dataclass(frozen=True)
@@ -56,6 +51,7 @@ class CodeResendService:
         self,
         directory: IdentityDirectory,
         mailer: Mailer,
+        sms: SmsSender,
         rate_log: RateLog,
         audit: AuditLog,
         vendor: Vendor,
@@ -66,6 +62,7 @@ class CodeResendService:
         self._min_reply = min_reply_seconds
         self._directory = directory
         self._mailer = mailer
+        self._sms = sms
         self._rates = rate_log
         self._audit = audit
         self._vendor = vendor
@@ -111,25 +108,26 @@ class CodeResendService:
             return None
         method = wanted if wanted in enrolled else enrolled[0]  # the backup on file
         code = f"{secrets.randbelow(10**6):06d}"
-        if method == "sms":
-            message = EmailMessage(
-                to=f"sms:+•••{account.phone_last4}",
-                sender=self._vendor.name,
-                subject="SMS sign-in code",
-                body=f"{self._vendor.name}: your sign-in code is {code}. Never share it.",
-                kind="sms_code",
-            )
-        else:
-            message = EmailMessage(
-                to=account.email,
-                sender=self._vendor.email_sender,
-                subject=f"Your {self._vendor.name} sign-in code",
-                body=f"Your sign-in code is {code}. Type it on the sign-in page. "
-                f"Nobody from {self._vendor.name} will ever ask you for it.",
-                kind="sign_in_code",
-            )
         try:
-            self._mailer.send(message)
-        except MailDeliveryError:
+            if method == "sms":
+                self._sms.send(
+                    SmsMessage(
+                        to=account.phone_number or f"+•••{account.phone_last4}",
+                        body=f"{self._vendor.name}: your sign-in code is {code}. Never share it.",
+                        kind="sms_code",
+                    )
+                )
+            else:
+                self._mailer.send(
+                    EmailMessage(
+                        to=account.email,
+                        sender=self._vendor.email_sender,
+                        subject=f"Your {self._vendor.name} sign-in code",
+                        body=f"Your sign-in code is {code}. Type it on the sign-in page. "
+                        f"Nobody from {self._vendor.name} will ever ask you for it.",
+                        kind="sign_in_code",
+                    )
+                )
+        except (MailDeliveryError, SmsDeliveryError):
             return None
         return method

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from bot.adapters.mailer import MailDeliveryError, Mailer
-from bot.models import EmailMessage
+from bot.domain.model import EmailMessage
+from bot.domain.ports import MailDeliveryError, Mailer
 from bot.settings import Vendor
 
 log = logging.getLogger(__name__)

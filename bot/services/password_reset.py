@@ -9,35 +9,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
-from typing import Protocol
 
-from bot.adapters.directory import IdentityDirectory
-from bot.adapters.mailer import MailDeliveryError, Mailer
+from bot.domain.emails import is_valid_email, normalise_email
 from bot.domain.links import AccountLinks
-from bot.models import EmailMessage
-from bot.services.emails import is_valid_email, normalise_email
+from bot.domain.model import EmailMessage
+from bot.domain.ports import AuditLog, IdentityDirectory, MailDeliveryError, Mailer, ResetRequestLog
 from bot.services.timing import padded
 from bot.settings import ResetRules, Vendor
 
 log = logging.getLogger(__name__)
-
-
-class ResetRequestLog(Protocol):
-    """Where reset requests are counted for the throttle."""
-
-    def record(self, email_hash: str, conversation_id: str, at: datetime) -> None: ...
-
-    def count_for_email(self, email_hash: str, since: datetime) -> int: ...
-
-    def count_for_conversation(self, conversation_id: str) -> int: ...
-
-
-class AuditLog(Protocol):
-    """Where recovery events are recorded."""
-
-    def record(
-        self, event: str, outcome: str, conversation_id: str = "", account_id: str | None = None
-    ) -> None: ...
 
 
 class ResetStatus(Enum):

@@ -13,16 +13,19 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
 
-from bot.adapters.directory import IdentityDirectory
-from bot.adapters.mailer import Mailer
 from bot.domain.email_change import CONFIRM_HOURS
+from bot.domain.emails import normalise_email
 from bot.domain.links import AccountLinks
-from bot.models import Account
-from bot.services.emails import normalise_email
+from bot.domain.model import Account
+from bot.domain.ports import (
+    AuditLog,
+    EmailChangeStore,
+    IdentityDirectory,
+    Mailer,
+    VerificationConsumer,
+)
 from bot.services.notices import send_notice
-from bot.services.password_reset import AuditLog
 from bot.settings import ResetRules, Vendor
 
 log = logging.getLogger(__name__)
@@ -30,32 +33,6 @@ log = logging.getLogger(__name__)
 
 class NotVerifiedError(PermissionError):
     """No passed, unused verification of this conversation for this change."""
-
-
-class VerificationConsumer(Protocol):
-    """Spends a passed verification (`VerificationService`)."""
-
-    def consume(self, conversation_id: str, purpose: str) -> str | None: ...
-
-
-class EmailChangeStore(Protocol):
-    """Pending email changes (`SqlEmailChangeStore`)."""
-
-    def add(
-        self,
-        account_id: str,
-        new_email: str,
-        token_hash: str,
-        cancel_token_hash: str,
-        conversation_id: str,
-        now: datetime,
-        expires_at: datetime,
-        effective_at: datetime,
-    ) -> int: ...
-
-    def pending_for(self, account_id: str) -> list: ...
-
-    def mark(self, change_id: int, field: str, at: datetime) -> bool: ...
 
 
 @dataclass(frozen=True)

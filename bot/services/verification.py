@@ -25,11 +25,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
-from typing import Protocol
 
-from bot.adapters.directory import IdentityDirectory
-from bot.adapters.mailer import MailDeliveryError, Mailer
-from bot.adapters.verification_store import ConcurrentUpdateError
+from bot.domain.emails import normalise_email
+from bot.domain.model import EmailMessage
+from bot.domain.ports import (
+    AuditLog,
+    ConcurrentUpdateError,
+    IdentityDirectory,
+    MailDeliveryError,
+    Mailer,
+    RateLog,
+    VerificationRecords,
+)
 from bot.domain.verification import (
     CODE_MINUTES,
     CODE_SENDS_PER_HOUR,
@@ -41,10 +48,7 @@ from bot.domain.verification import (
     Verification,
     VerificationError,
 )
-from bot.models import EmailMessage
-from bot.services.emails import normalise_email
 from bot.services.keyed_hash import KeyedHasher
-from bot.services.password_reset import AuditLog
 from bot.services.timing import padded
 from bot.settings import Vendor
 
@@ -95,28 +99,6 @@ def _normalise_month(text: str) -> str:
 def extract_code(text: str) -> str:
     """The digits of a code typed as '123 456', '123-456' or 'code is 123456'."""
     return re.sub(r"\D", "", text or "")
-
-
-class VerificationRecords(Protocol):
-    """Where facts and verification records live (`SqlVerificationStore`)."""
-
-    def facts(self, account_id: str) -> dict[str, str]: ...
-
-    def add(self, record: Verification) -> Verification: ...
-
-    def latest(self, conversation_id: str) -> Verification | None: ...
-
-    def save(self, record: Verification) -> Verification: ...
-
-    def cancel_open(self, conversation_id: str, now: datetime) -> int: ...
-
-
-class RateLog(Protocol):
-    """Counts throttled events."""
-
-    def record(self, kind: str, key: str, at: datetime) -> None: ...
-
-    def count(self, kind: str, key: str, since: datetime) -> int: ...
 
 
 class Outcome(str, Enum):

@@ -3,7 +3,7 @@
 - `bot/web/static/signin-chat.js` is the widget, built from `web/` (`node build.mjs`) and
   committed, so serving it needs no Node;
 - `bot.web.demo` serves a demo support page with the widget embedded, on any aiohttp app;
-- `bot.web.channel` is the Rasa socketio channel the widget talks to (credentials.yml).
+- `bot.rasa_plugins.socketio` is the Rasa socketio channel the widget talks to (credentials.yml).
 """
 
 from __future__ import annotations

@@ -112,7 +112,7 @@ class Assistant:
         return self.work / "serve.log"
 
     def command(self) -> list[str]:
-        from bot.serve import serve
+        from bot.cli.serve import serve
 
         command = [sys.executable, "-m", "bot", "serve", "--rasa-port", str(self.rasa_port),
                    "--action-port", str(self.action_port), "--model", str(MODEL)]  # fmt: skip
@@ -255,7 +255,7 @@ PICTURE = (
 
 
 def fake_rasa_app() -> web.Application:
-    """A stand-in for the project's socketio channel (`bot.web.channel`): same events and
+    """A stand-in for the project's socketio channel (`bot.rasa_plugins.socketio`): same events and
     session rules. Its bot echoes each message with Yes/No quick replies; "/hostile" makes it
     answer with `HOSTILE_REPLIES` instead, "/image URL" with that image, and "/slow" answers
     after 1.5 seconds. It also serves a picture at /picture.svg."""

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from bot.bootstrap import Container
-from bot.web_server import build_web_app
+from bot.web.app import build_web_app
 from tests.e2e.conftest import XSS, Tab, WebServers, skip_or_fail_without_browser
 from tests.fakes import FakeClock
 from tests.unit.test_verification import FACTS, pass_check

@@ -50,8 +50,10 @@ def test_rasa_uses_the_socketio_channel_that_joins_the_session_room() -> None:
     # Rasa's own `socketio` channel never joins the session's room under python-socketio 5,
     # so with session persistence no bot message would ever reach the widget.
     credentials = yaml.safe_load((PROJECT_ROOT / "credentials.yml").read_text())
-    assert "socketio" not in credentials, "use bot.web.channel.SocketIOInput in credentials.yml"
-    channel = credentials.get("bot.web.channel.SocketIOInput") or {}
+    assert "socketio" not in credentials, (
+        "use bot.rasa_plugins.socketio.SocketIOInput in credentials.yml"
+    )
+    channel = credentials.get("bot.rasa_plugins.socketio.SocketIOInput") or {}
     assert channel.get("session_persistence") is True
     assert channel.get("user_message_evt") == "user_uttered"
     assert channel.get("bot_message_evt") == "bot_uttered"

@@ -15,11 +15,11 @@ import requests
 from aiohttp import web
 from argon2 import PasswordHasher
 
-from bot.adapters.agent_store import AgentExistsError, SqlAgentStore
-from bot.adapters.case_store import SqlCaseStore
+from bot.adapters.sql.agent_store import AgentExistsError, SqlAgentStore
+from bot.adapters.sql.case_store import SqlCaseStore
 from bot.bootstrap import Container
-from bot.inbox import create_app
-from bot.models import Case, TranscriptLine
+from bot.domain.model import Case, TranscriptLine
+from bot.web.inbox import create_app
 from tests.fakes import FakeClock
 
 AGENT = "agent@example.com"

@@ -20,14 +20,14 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
-from bot.adapters.tracker_events import (
+from bot.insights.metrics import compute_insights
+from bot.insights.reader import (
     TrackerEventReader,
     TrackerStoreError,
     TrackerStoreMissingError,
     tracker_engine,
 )
-from bot.insights_report import domain_intents, run_export, run_report, run_review
-from bot.services.insights import compute_insights
+from bot.insights.report import domain_intents, run_export, run_report, run_review
 from bot.settings import PROJECT_ROOT
 
 START = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)

@@ -15,9 +15,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 
-from bot.adapters.database import create_engine as app_engine
-from bot.adapters.schema import current_revision, head_revision, upgrade_schema
-from bot.adapters.tables import metadata
+from bot.adapters.sql.engine import create_engine as app_engine
+from bot.adapters.sql.schema import current_revision, head_revision, upgrade_schema
+from bot.adapters.sql.tables import metadata
 
 PG = "postgresql://postgres@127.0.0.1:5432"
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)

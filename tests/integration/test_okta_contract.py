@@ -12,10 +12,10 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from bot.adapters.directory import IdentityUnavailableError
 from bot.adapters.http import Timeouts, post_once
 from bot.adapters.okta import OktaDirectory
-from bot.models import Account
+from bot.domain.model import Account
+from bot.domain.ports import IdentityUnavailableError
 from tests.http_fakes import FakeHTTPServer, Reply, local_session
 
 TOKEN = "00TESTtokenXYZ-do-not-log-4f1c9a"

@@ -9,9 +9,9 @@ import sqlite3
 import pytest
 from sqlalchemy import create_engine
 
-from bot.adapters.tracker_events import TrackerEventReader
 from bot.cli import main
-from bot.services.insights import compute_insights
+from bot.insights.metrics import compute_insights
+from bot.insights.reader import TrackerEventReader
 from tests.integration.conftest import RunningAssistant
 
 SCRIPTS = [

@@ -109,7 +109,7 @@ def test_an_agent_sees_the_case_in_the_inbox(assistant: RunningAssistant) -> Non
 
     import requests
 
-    from bot.adapters.agent_store import SqlAgentStore
+    from bot.adapters.sql.agent_store import SqlAgentStore
 
     sender = "inbox-visible"
     # (with a digit inside, the payload would be redacted as a possible password)

@@ -9,8 +9,9 @@ from datetime import datetime, timezone
 import pytest
 
 from bot.adapters.http import Timeouts
-from bot.adapters.status_page import ServiceStatus
-from bot.adapters.statuspage import StatuspageStatusSource, StatusUnavailableError
+from bot.adapters.statuspage import StatuspageStatusSource
+from bot.domain.model import ServiceStatus
+from bot.domain.ports import StatusUnavailableError
 from tests.http_fakes import FakeHTTPServer, Reply, local_session
 
 STATUS_PATH = "/api/v2/status.json"

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from bot.adapters.helpdesk import HelpdeskUnavailableError
 from bot.adapters.http import Timeouts
 from bot.adapters.zendesk import ZendeskHelpdesk, idempotency_key, subject
-from bot.models import Case, TranscriptLine
+from bot.domain.model import Case, TranscriptLine
+from bot.domain.ports import HelpdeskUnavailableError
 from tests.http_fakes import FakeHTTPServer, RecordedRequest, Reply, local_session
 
 TOKEN = "6wiIBWbGkBMo1mRDMuVwkw1EPsNkeUj95PIz2akv"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import requests
 
-from bot.serve import TOKEN_FILE
+from bot.cli.serve import TOKEN_FILE
 from tests.support.assistant import RunningAssistant
 from tests.support.verification import add_verifiable_account
 

@@ -39,7 +39,14 @@ def test_a_known_conversation_id_gives_no_way_in(assistant: RunningAssistant) ->
             await asyncio.sleep(0.1)
         before = _events_of(assistant, victim_id)
         assert before > 0
-        for guess in (victim_id, f"{victim_id}_{'0' * 32}", token.upper()):
+        # With the repository's development key an attacker could compute the signature; the
+        # development server signs with a random key of its own (var/), so that fails too.
+        from bot.rasa_plugins.socketio import session_token
+        from bot.settings import DEVELOPMENT_SECRET_KEY
+
+        forged_with_public_key = session_token(victim_id, DEVELOPMENT_SECRET_KEY)
+        guesses = (victim_id, f"{victim_id}_{'0' * 32}", token.upper(), forged_with_public_key)
+        for guess in guesses:
             intruder, given, received = await _session(assistant.rasa_url, guess)
             assert given.split("_")[0] != victim_id  # a new conversation, not the victim's
             await intruder.emit("user_uttered", {"message": "/greet", "session_id": victim_id})
@@ -73,6 +80,38 @@ def test_an_over_long_message_is_answered_politely_and_not_processed(
                 break
             await asyncio.sleep(0.1)
         assert "longer than I can take" in received[0]["text"]
+        assert _events_of(assistant, token.split("_")[0]) == 0
+        await client.disconnect()
+
+    asyncio.run(over_socket())
+
+
+def test_messages_that_are_not_text_or_carry_huge_metadata_are_refused(
+    assistant: RunningAssistant,
+) -> None:
+    import requests
+
+    url = f"{assistant.rasa_url}/webhooks/rest/webhook"
+    sender = f"odd-{uuid.uuid4().hex[:8]}"
+    listed = requests.post(url, json={"sender": sender, "message": ["my password is Zebra-77!"]},
+                           timeout=30)  # fmt: skip
+    assert listed.status_code == 200 and "only read text" in listed.json()[0]["text"]
+    huge = requests.post(url, json={"sender": sender, "message": "hi",
+                                    "metadata": {"blob": "x" * 200_000}}, timeout=30)  # fmt: skip
+    assert huge.status_code == 413
+    assert requests.post(url, data="not json", timeout=30).status_code == 400
+    assert _events_of(assistant, sender) == 0
+    assert "Zebra-77!" not in assistant.log.read_text(errors="replace")
+
+    async def over_socket() -> None:
+        client, token, received = await _session(assistant.rasa_url, None)
+        words = ["my password is purple", "y" * 3000]
+        await client.emit("user_uttered", {"message": words, "session_id": token})
+        for _ in range(50):
+            if received:
+                break
+            await asyncio.sleep(0.1)
+        assert "only read text" in received[0]["text"]
         assert _events_of(assistant, token.split("_")[0]) == 0
         await client.disconnect()
 

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from bot.settings import DEVELOPMENT_SECRET_KEY, SettingsError, check_safe_deployment, load_settings
-from bot.web_server import secure_cookies
+from bot.web.app import secure_cookies
 
 SQLITE = "sqlite:////tmp/x.db"
 PG = "postgresql://postgres@127.0.0.1/signin"

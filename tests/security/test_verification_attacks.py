@@ -8,7 +8,7 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from bot.adapters.tables import email_changes
+from bot.adapters.sql.tables import email_changes
 from tests.http_fakes import wait_for_mail
 from tests.support.assistant import RunningAssistant
 from tests.support.verification import FACTS, add_verifiable_account, joined, latest_code

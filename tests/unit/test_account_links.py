@@ -133,3 +133,16 @@ def test_an_unconfirmed_change_lapses(container: Container, ann, clock: FakeCloc
     assert container.account_links.confirm_email_change(confirm).outcome is LinkOutcome.INVALID
     clock.advance(hours=100)
     assert container.account_links.apply_due_changes() == 0
+
+
+def test_a_change_to_an_address_taken_meanwhile_is_stopped_not_crashed(
+    container: Container, ann, clock: FakeClock
+) -> None:
+    confirm, _ = _start_change(container)
+    container.account_links.confirm_email_change(confirm)
+    container.directory.add_account("new@example.org")  # someone registered it meanwhile
+    clock.advance(hours=73)
+    assert container.account_links.apply_due_changes() == 0
+    assert container.directory.find_by_email("ann@example.com").id == ann.id
+    assert container.outbox.list_messages()[-1].kind == "email_change_failed"
+    assert container.email_changes.pending(ann.id) == []

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.bench_nlu import score
+from bot.modelops.bench_nlu import score
 
 
 def test_scores_count_fallback_as_a_miss() -> None:
@@ -21,7 +21,7 @@ def test_scores_count_fallback_as_a_miss() -> None:
 
 
 def test_retrain_comparison_flags_only_drops_beyond_the_tolerance() -> None:
-    from bot.retrain import compare
+    from bot.modelops.retrain import compare
 
     rows = compare(
         {"accuracy": 0.90, "macro-F1": 0.90, "story success": 1.0},

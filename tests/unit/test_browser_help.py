@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.services.browser_help import (
+from bot.domain.browser_guide import (
     DEFAULT_GUIDE_FILE,
     GENERIC,
     REQUIRED_KINDS,
@@ -16,7 +16,7 @@ from bot.services.browser_help import (
     next_step,
 )
 
-PATTERNS = Path(__file__).resolve().parents[2] / "bot" / "nlu" / "patterns"
+PATTERNS = Path(__file__).resolve().parents[2] / "bot" / "rasa_plugins" / "nlu" / "patterns"
 # NLU error ids that are about the account, not the browser: they get the generic steps.
 NOT_BROWSER_ERRORS = {"incorrect credentials", "too many attempts"}
 

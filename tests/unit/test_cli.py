@@ -88,7 +88,7 @@ def test_empty_lists_say_so(cli_env: str, capsys: pytest.CaptureFixture) -> None
 
 def test_cases_list_show_and_retry(cli_env: str, capsys: pytest.CaptureFixture) -> None:
     from bot.bootstrap import build_container
-    from bot.services.handoff import read_conversation
+    from bot.domain.conversation import read_conversation
     from bot.settings import get_settings
 
     container = build_container(get_settings())

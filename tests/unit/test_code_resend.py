@@ -58,3 +58,48 @@ def test_throttle_is_the_same_without_an_account(container: Container) -> None:
 def test_app_codes_cannot_be_resent(container: Container, account) -> None:
     assert container.code_resend.resend("sam@example.com", "totp", "c").status == "app_codes"
     assert container.outbox.list_messages() == []
+
+
+def test_sms_codes_go_through_the_sms_port_even_with_the_smtp_backend(
+    db_url: str, clock: FakeClock
+) -> None:
+    """The SMS path has its own port: with SMTP configured for email, a text message never
+    reaches the SMTP server (which here only counts connections)."""
+    import dataclasses
+    import socket
+    import threading
+
+    from bot.bootstrap import build_container
+    from bot.settings import load_settings
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    connections: list[object] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            connections.append(conn)
+            conn.close()
+
+    threading.Thread(target=accept, daemon=True).start()
+    settings = load_settings({"SIGNIN_DATABASE_URL": db_url, "SIGNIN_EMAIL_BACKEND": "smtp",
+                              "SIGNIN_SMTP_HOST": "127.0.0.1",
+                              "SIGNIN_SMTP_PORT": str(listener.getsockname()[1])})  # fmt: skip
+    settings = dataclasses.replace(
+        settings, reset=dataclasses.replace(settings.reset, min_reply_ms=0)
+    )
+    container = build_container(settings, clock=clock)
+    try:
+        container.directory.add_account("sms@example.com", mfa=("sms",), phone_last4="4321")
+        assert container.code_resend.resend("sms@example.com", "sms", "c").status == "sent"
+        [text] = container.outbox.list_messages()
+        assert text.to == "sms:+•••4321" and text.kind == "sms_code"
+        assert connections == []
+    finally:
+        listener.close()
+        container.engine.dispose()

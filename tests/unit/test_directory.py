@@ -1,6 +1,6 @@
 import pytest
 
-from bot.adapters.directory import AccountExistsError
+from bot.adapters.sql.directory import AccountExistsError
 from bot.bootstrap import Container
 
 

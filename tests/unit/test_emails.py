@@ -1,6 +1,6 @@
 import pytest
 
-from bot.services.emails import find_email, is_valid_email, mask_email, normalise_email
+from bot.domain.emails import find_email, is_valid_email, mask_email, normalise_email
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.nlu.entity_rules import (
+from bot.rasa_plugins.nlu.entity_rules import (
     build_pipeline,
     extract,
     load_patterns,

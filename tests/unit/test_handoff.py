@@ -10,7 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.handoff import ActionHandoffToAgent
 from bot.bootstrap import Container
-from bot.services.handoff import HandoffService, build_summary, read_conversation
+from bot.domain.conversation import build_summary, read_conversation
+from bot.services.handoff import HandoffService
 from tests.fakes import FakeHelpdesk
 from tests.unit.test_actions import DOMAIN, make_tracker
 

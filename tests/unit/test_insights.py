@@ -12,8 +12,16 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.adapters.tracker_events import Conversation
-from bot.insights_report import (
+from bot.domain.redaction import ANSWER_REDACTED
+from bot.insights.metrics import (
+    DEFINITIONS,
+    EXPORT_COLUMNS,
+    compute_insights,
+    review_items,
+    summarise_conversation,
+)
+from bot.insights.reader import Conversation
+from bot.insights.report import (
     CHARTS,
     Progress,
     domain_intents,
@@ -23,14 +31,6 @@ from bot.insights_report import (
     write_report,
     write_review_yaml,
 )
-from bot.services.insights import (
-    DEFINITIONS,
-    EXPORT_COLUMNS,
-    compute_insights,
-    review_items,
-    summarise_conversation,
-)
-from bot.services.redaction import ANSWER_REDACTED
 
 DAY1 = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
 DAY2 = datetime(2026, 3, 3, 8, 0, tzinfo=timezone.utc)

@@ -4,8 +4,8 @@ from urllib.parse import parse_qs, urlparse
 
 from sqlalchemy import select
 
-from bot.adapters.directory import SqlResetRequestLog
-from bot.adapters.tables import reset_tokens
+from bot.adapters.sql.directory import SqlResetRequestLog
+from bot.adapters.sql.tables import reset_tokens
 from bot.bootstrap import Container
 from bot.services.password_reset import PasswordResetService, ResetStatus
 from tests.fakes import FailingMailer, FakeClock

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.services.phishing import (
+from bot.domain.link_check import (
     REASON_SENTENCES,
     PhishingVerdict,
     check,

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.services.redaction import REDACTED, redact
+from bot.domain.redaction import REDACTED, redact
 
 SECRETS = [
     ("my password is hunter2", "hunter2"),
@@ -48,7 +48,7 @@ def test_long_numbers_failing_luhn_are_not_cards() -> None:
 
 
 def test_tracker_events_lose_secrets_but_keep_outcomes() -> None:
-    from bot.services.redaction import ANSWER_REDACTED, redact_events
+    from bot.domain.redaction import ANSWER_REDACTED, redact_events
 
     events = [
         {"event": "user", "text": "my password is Hunter2!!", "parse_data": {"text": "x"}},
@@ -73,6 +73,12 @@ def test_tracker_events_lose_secrets_but_keep_outcomes() -> None:
 
 
 LEAKS = [
+    ("my password is correct horse battery staple", "horse battery"),
+    ("I tried summer time fun as the password", "summer time fun"),
+    ("the code I got is 481516.", "481516"),
+    ("my pin 4 8 1 5", "8 1 5"),
+    ("code 8 4 2 9 1 3", "4 2 9"),
+    ("the password I use is bluesky and it fails", "bluesky"),
     ("my password is: hunter2", "hunter2"),
     ("pass hunter2", "hunter2"),
     ("the password I use is bluesky", "bluesky"),
@@ -107,7 +113,7 @@ def test_what_agents_need_is_kept(text: str) -> None:
 
 
 def test_a_password_typed_at_the_email_prompt_is_hidden_in_text_and_slot() -> None:
-    from bot.services.redaction import redact_events
+    from bot.domain.redaction import redact_events
 
     events = [
         {"event": "slot", "name": "requested_slot", "value": "email"},
@@ -122,3 +128,17 @@ def test_a_password_typed_at_the_email_prompt_is_hidden_in_text_and_slot() -> No
     assert "hunter22" not in repr(safe)
     assert safe[3]["value"] == REDACTED
     assert safe[5]["value"] == "jane@example.com"
+
+
+@pytest.mark.parametrize("typed", ["correct horse battery staple", "zx81 spectrum cassette"])
+def test_a_passphrase_at_the_email_prompt_is_hidden_whole(typed: str) -> None:
+    from bot.domain.redaction import redact_reply
+
+    assert redact_reply(typed, "email") == REDACTED
+
+
+@pytest.mark.parametrize("typed", ["i dont know which email", "I forgot it", "no idea sorry"])
+def test_a_sentence_at_the_email_prompt_is_kept(typed: str) -> None:
+    from bot.domain.redaction import redact_reply
+
+    assert redact_reply(typed, "email") == typed

@@ -1,7 +1,7 @@
 from datetime import datetime, time, timezone
 
-from bot.services.support_hours import is_open, next_opening, wait_sentence
-from bot.services.topics import consecutive_fallbacks, suggested_topics
+from bot.domain.support_hours import is_open, next_opening, wait_sentence
+from bot.domain.topics import consecutive_fallbacks, suggested_topics
 from bot.settings import SupportHours
 
 HOURS = SupportHours("Europe/London", (0, 1, 2, 3, 4), time(8), time(18))

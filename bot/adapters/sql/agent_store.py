@@ -1,0 +1,189 @@
+"""People who work the built-in inbox: their passwords, sessions and failed sign-ins.
+
+Passwords are stored as argon2id hashes only; sessions as the SHA-256 of a random token
+that lives in the agent's cookie, so a copy of the database signs nobody in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from bot.adapters.sql.engine import as_utc
+from bot.adapters.sql.rate_log import SqlRateLog
+from bot.adapters.sql.tables import agent_sessions, agents
+from bot.domain.clock import utcnow
+from bot.domain.model import AgentSession
+
+MIN_PASSWORD_LENGTH = 12
+SESSION_LIFETIME = timedelta(hours=8)
+FAILED_LOGIN_KIND = "inbox_login_failed"
+
+
+class AgentExistsError(ValueError):
+    """An agent with that email already exists."""
+
+
+def normalise_email(email: str) -> str:
+    """The form in which agent emails are stored and compared."""
+    return email.strip().lower()
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class SqlAgentStore:
+    """Inbox agents in the app database (tables `agents` and `agent_sessions`)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Callable[[], datetime] = utcnow,
+        hasher: PasswordHasher | None = None,
+    ) -> None:
+        """Create the store.
+
+        Args:
+            engine: the app database.
+            clock: returns the timezone-aware current time.
+            hasher: argon2id parameters; the argon2-cffi defaults unless given (tests pass
+                cheaper ones).
+        """
+        self._engine = engine
+        self._clock = clock
+        self._hasher = hasher or PasswordHasher()
+        # Checked when the email is unknown, so that answer takes as long as a wrong password.
+        self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(16))
+        self._failures = SqlRateLog(engine)
+
+    def add(self, email: str, password: str) -> None:
+        """Add an agent.
+
+        Args:
+            email: the address the agent signs in with.
+            password: at least `MIN_PASSWORD_LENGTH` characters.
+
+        Raises:
+            ValueError: the email is not an address or the password is too short.
+            AgentExistsError: an agent with this email exists already.
+        """
+        email = normalise_email(email)
+        if "@" not in email.strip("@"):
+            raise ValueError(f"not an email address: {email!r}")
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise ValueError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+        password_hash = self._hasher.hash(password)
+        try:
+            with self._engine.begin() as conn:
+                conn.execute(
+                    insert(agents).values(
+                        email=email, password_hash=password_hash, created_at=self._clock()
+                    )
+                )
+        except IntegrityError as exc:
+            raise AgentExistsError(email) from exc
+
+    def exists(self, email: str) -> bool:
+        """Whether an agent signs in with this email."""
+        with self._engine.connect() as conn:
+            found = conn.execute(
+                select(agents.c.id).where(agents.c.email == normalise_email(email))
+            ).first()
+        return found is not None
+
+    def verify(self, email: str, password: str) -> bool:
+        """Whether `password` is the agent's password.
+
+        An unknown email is checked against a dummy hash, so it takes about as long as a
+        wrong password. A hash made with older parameters is replaced after a success.
+        """
+        email = normalise_email(email)
+        with self._engine.connect() as conn:
+            stored = conn.execute(
+                select(agents.c.password_hash).where(agents.c.email == email)
+            ).scalar_one_or_none()
+        try:
+            self._hasher.verify(stored or self._dummy_hash, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+        if stored is None:
+            return False
+        if self._hasher.check_needs_rehash(stored):
+            with self._engine.begin() as conn:
+                conn.execute(
+                    update(agents)
+                    .where(agents.c.email == email)
+                    .values(password_hash=self._hasher.hash(password))
+                )
+        return True
+
+    def start_session(self, email: str) -> tuple[str, str]:
+        """Sign an agent in.
+
+        Returns:
+            `(token, csrf_token)`: the token goes into the agent's cookie (only its SHA-256
+            is stored), the CSRF token into every form the agent is shown.
+
+        Raises:
+            LookupError: no agent has this email.
+        """
+        email = normalise_email(email)
+        if not self.exists(email):
+            raise LookupError(email)
+        token = secrets.token_urlsafe(32)
+        csrf_token = secrets.token_urlsafe(32)
+        now = self._clock()
+        with self._engine.begin() as conn:
+            conn.execute(delete(agent_sessions).where(agent_sessions.c.expires_at <= now))
+            conn.execute(
+                insert(agent_sessions).values(
+                    token_hash=_token_hash(token),
+                    agent_email=email,
+                    csrf_token=csrf_token,
+                    created_at=now,
+                    expires_at=now + SESSION_LIFETIME,
+                )
+            )
+        return token, csrf_token
+
+    def session(self, token: str) -> AgentSession | None:
+        """The session this cookie token belongs to; None when unknown or expired."""
+        if not token:
+            return None
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                select(agent_sessions).where(agent_sessions.c.token_hash == _token_hash(token))
+            ).first()
+        if row is None:
+            return None
+        expires_at = as_utc(row.expires_at)
+        if expires_at <= self._clock():
+            return None
+        return AgentSession(row.agent_email, row.csrf_token, expires_at)
+
+    def end_session(self, token: str) -> None:
+        """Sign out: the token stops working (unknown tokens are ignored)."""
+        with self._engine.begin() as conn:
+            conn.execute(
+                delete(agent_sessions).where(agent_sessions.c.token_hash == _token_hash(token))
+            )
+
+    # --- sign-in throttle ----------------------------------------------------------------------
+
+    def record_failed_login(self, email: str) -> None:
+        """Count a failed sign-in for this email (whether or not an agent has it)."""
+        self._failures.record(FAILED_LOGIN_KIND, _token_hash(normalise_email(email)), self._clock())
+
+    def failed_logins(self, email: str, within: timedelta) -> int:
+        """Failed sign-ins for this email in the last `within`."""
+        since = self._clock() - within
+        return self._failures.count(FAILED_LOGIN_KIND, _token_hash(normalise_email(email)), since)

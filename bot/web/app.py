@@ -1,0 +1,88 @@
+"""`python -m bot web`: the agent inbox (and the demo support page) on one aiohttp server."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+
+from aiohttp import web
+
+from bot.adapters.sql.agent_store import SqlAgentStore
+from bot.bootstrap import Container, get_container
+from bot.settings import check_safe_deployment, get_settings, is_loopback, tracker_store_url
+
+log = logging.getLogger(__name__)
+
+
+APPLY_CHANGES_EVERY_SECONDS = 60
+
+
+def secure_cookies(host: str, env: dict[str, str] | None = None) -> bool:
+    """Inbox cookies are Secure unless the server is on loopback and nobody asked for them.
+
+    `SIGNIN_INBOX_SECURE_COOKIES=false` is honoured on loopback only: anywhere else the
+    inbox must be served over HTTPS (behind the load balancer) and its cookies say so.
+    """
+    env = dict(os.environ) if env is None else env
+    asked = env.get("SIGNIN_INBOX_SECURE_COOKIES", "").strip().lower()
+    if not is_loopback(host):
+        return True
+    return asked in ("1", "true", "yes")
+
+
+async def _apply_email_changes(app: web.Application) -> None:
+    """Apply confirmed email changes once their cooling-off period is over."""
+    service = app["account_links"]
+    while True:
+        try:
+            applied = await asyncio.to_thread(service.apply_due_changes)
+            if applied:
+                log.info("applied %d email change(s)", applied)
+        except Exception:  # keep the loop alive; the next round tries again
+            log.exception("applying email changes failed")
+        await asyncio.sleep(APPLY_CHANGES_EVERY_SECONDS)
+
+
+async def _start_background(app: web.Application) -> None:
+    app["email_change_task"] = asyncio.create_task(_apply_email_changes(app))
+
+
+async def _stop_background(app: web.Application) -> None:
+    app["email_change_task"].cancel()
+
+
+def build_web_app(container: Container, rasa_url: str, host: str = "127.0.0.1") -> web.Application:
+    """The inbox under /inbox, the account pages under /account, the demo page under /."""
+    from bot.web.account_pages import add_account_routes
+    from bot.web.inbox import create_app
+
+    settings = container.settings
+    secure = secure_cookies(host)
+    app = create_app(
+        container.cases,
+        SqlAgentStore(container.engine, container.clock),
+        secure_cookies=secure,
+        clock=container.clock,
+        title=settings.vendor.name,
+    )
+    add_account_routes(app, container.account_links, settings.vendor.name,
+                       settings.password_policy.describe())  # fmt: skip
+    app["account_links"] = container.account_links
+    app.on_startup.append(_start_background)
+    app.on_cleanup.append(_stop_background)
+    try:
+        from bot.web.demo import add_web_routes
+    except ImportError:  # the widget is optional for the inbox
+        log.info("no web widget package: serving the inbox only")
+    else:
+        add_web_routes(app, vendor_name=settings.vendor.name, server_url=rasa_url)
+    return app
+
+
+def run_web(host: str, port: int, rasa_url: str) -> int:
+    """Serve until interrupted."""
+    check_safe_deployment(get_settings(), tracker_store_url(), (host,))
+    web.run_app(build_web_app(get_container(), rasa_url, host), host=host, port=port,
+                print=None, handle_signals=True)  # fmt: skip
+    return 0
