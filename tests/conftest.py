@@ -63,3 +63,8 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAssis
     yield RunningAssistant(process, rasa_url, web_url, action_port, container, tracker_db, log)
     stop_assistant(process)
     container.engine.dispose()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that stop the shared assistant run last, whatever folder they are in."""
+    items.sort(key=lambda item: item.get_closest_marker("stops_shared_assistant") is not None)
