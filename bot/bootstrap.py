@@ -33,6 +33,7 @@ from bot.domain.links import AccountLinks
 from bot.domain.password_rules import PasswordRules
 from bot.domain.ports import Helpdesk, IdentityDirectory, Mailer, SmsSender, StatusSource
 from bot.services.account_links import AccountLinkService
+from bot.services.accounts import AccountAdminService
 from bot.services.code_resend import CodeResendService
 from bot.services.handoff import HandoffService
 from bot.services.password_reset import PasswordResetService
@@ -63,6 +64,7 @@ class Container:
     handoff: HandoffService
     code_resend: CodeResendService
     account_links: AccountLinkService
+    accounts: AccountAdminService
     clock: Callable[[], datetime]
 
 
@@ -213,6 +215,7 @@ def build_container(
             common_passwords=load_common_passwords(),
             clock=clock,
         ),
+        accounts=AccountAdminService(builtin, store, verification.fact_hash, clock),
         clock=clock,
     )
 

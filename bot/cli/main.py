@@ -12,13 +12,14 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from bot.adapters.sql.directory import AccountExistsError
 from bot.bootstrap import Container, build_container
 from bot.domain.emails import is_valid_email, normalise_email
 from bot.domain.model import CASE_STATUSES, MFA_METHODS, Case, CaseNotFoundError
+from bot.domain.ports import AccountExistsError
+from bot.services.accounts import NewAccount
 from bot.settings import SettingsError, get_settings
 
 
@@ -87,37 +88,23 @@ def cmd_db_upgrade(container: Container | None, args: argparse.Namespace) -> int
 
 
 def cmd_accounts_add(container: Container, args: argparse.Namespace) -> int:
-    locked_until = None
-    if args.lock_minutes:
-        locked_until = container.clock() + timedelta(minutes=args.lock_minutes)
+    new = NewAccount(
+        email=args.email,
+        name=args.name or "",
+        locked=bool(args.locked),
+        lock_minutes=args.lock_minutes or 0,
+        mfa=tuple(args.mfa or ()),
+        phone_last4=args.phone or "",
+        device=args.device or "",
+        license_key=args.license_key or "",
+        purchase=args.purchase or "",
+        postcode=args.postcode or "",
+    )
     try:
-        account = container.builtin_directory.add_account(
-            args.email,
-            name=args.name or "",
-            locked=bool(args.locked or args.lock_minutes),
-            locked_until=locked_until,
-            lock_reason="failed_attempts"
-            if args.lock_minutes
-            else ("admin" if args.locked else ""),
-            mfa=tuple(args.mfa or ()),
-            phone_last4=args.phone or "",
-            devices=(args.device,) if args.device else (),
-        )
+        account, stored = container.accounts.register(new)
     except AccountExistsError:
         print(f"error: an account for {args.email} already exists", file=sys.stderr)
         return 1
-    facts = {
-        "license_last4": args.license_key,
-        "purchase_month": args.purchase,
-        "device_name": args.device,
-        "postcode": args.postcode,
-    }
-    for kind, value in facts.items():
-        if value:
-            container.verification_store.set_fact(
-                account.id, kind, container.verification.fact_hash(kind, value)
-            )
-    stored = [kind for kind, value in facts.items() if value]
     print(
         f"added account {account.id}: {account.email} ({account.status}); "
         f"verification facts: {', '.join(stored) or 'none'}"

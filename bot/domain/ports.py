@@ -44,6 +44,10 @@ class SmsDeliveryError(ExternalSystemUnavailable):
     """The text message could not be handed to the SMS provider."""
 
 
+class AccountExistsError(ValueError):
+    """An account with that email is already in the directory."""
+
+
 class ConcurrentUpdateError(RuntimeError):
     """A record changed between reading and saving it (two steps at once)."""
 
@@ -79,6 +83,29 @@ class IdentityDirectory(Protocol):
 
     def clear_sessions(self, account_id: str) -> None:
         """Sign the account out everywhere."""
+
+
+class AccountRegistry(Protocol):
+    """Adding accounts to the built-in directory (operators, tests)."""
+
+    def add_account(
+        self,
+        email: str,
+        name: str = "",
+        locked: bool = False,
+        locked_until: datetime | None = None,
+        lock_reason: str = "",
+        mfa: tuple[str, ...] = (),
+        phone_last4: str = "",
+        devices: tuple[str, ...] = (),
+    ) -> Account:
+        """Register an account; raises AccountExistsError for a taken email."""
+
+
+class FactWriter(Protocol):
+    """Stores a verification fact (a keyed hash) of an account."""
+
+    def set_fact(self, account_id: str, kind: str, value_hash: str) -> None: ...
 
 
 class ResetTokens(Protocol):

@@ -1,7 +1,7 @@
 import pytest
 
-from bot.adapters.sql.directory import AccountExistsError
 from bot.bootstrap import Container
+from bot.domain.ports import AccountExistsError
 
 
 def test_accounts_are_found_case_insensitively(container: Container) -> None:

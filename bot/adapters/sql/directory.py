@@ -26,10 +26,7 @@ from bot.adapters.sql.tables import (
 )
 from bot.domain.clock import utcnow
 from bot.domain.model import Account
-
-
-class AccountExistsError(ValueError):
-    """An account with that email is already in the directory."""
+from bot.domain.ports import AccountExistsError
 
 
 def hash_token(token: str) -> str:
