@@ -1,6 +1,6 @@
 """The names from domain.yml that the code relies on, in one place.
 
-`tests/unit/test_dialogue_names.py` checks these, and every `utter_*` / `action_*` name
+`tests/unit/domain/test_dialogue_names.py` checks these, and every `utter_*` / `action_*` name
 written anywhere in `bot/`, against domain.yml: renaming a response, slot or intent there
 without changing the code fails a test instead of silently breaking summaries or metrics.
 """

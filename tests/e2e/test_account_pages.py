@@ -13,7 +13,7 @@ from bot.bootstrap import Container
 from bot.web.app import build_web_app
 from tests.e2e.conftest import XSS, Tab, WebServers, skip_or_fail_without_browser
 from tests.fakes import FakeClock
-from tests.unit.test_verification import FACTS, pass_check
+from tests.unit.services.test_verification import FACTS, pass_check
 
 skip_or_fail_without_browser()
 

@@ -13,7 +13,7 @@ from bot.bootstrap import Container
 from bot.domain.conversation import build_summary, read_conversation
 from bot.services.handoff import HandoffService
 from tests.fakes import FakeHelpdesk
-from tests.unit.test_actions import DOMAIN, make_tracker
+from tests.unit.actions.test_actions import DOMAIN, make_tracker
 
 
 def user(text: str, intent: str, **entities: str) -> dict[str, Any]:
@@ -185,7 +185,7 @@ def test_without_consent_the_case_has_no_transcript(container: Container) -> Non
 
 def test_consent_answer_is_recorded_and_hands_off(container: Container) -> None:
     from bot.actions.handoff import ActionRecordConsent
-    from tests.unit.test_actions import _user
+    from tests.unit.actions.test_actions import _user
 
     yes = make_tracker(events=[_user("yes", "affirm")])
     events = asyncio.run(ActionRecordConsent().run(CollectingDispatcher(), yes, DOMAIN))

@@ -15,7 +15,7 @@ from bot.bootstrap import Container, build_container
 from bot.services.password_reset import PasswordResetService
 from bot.settings import load_settings
 from tests.fakes import DownDirectory, DownStatus
-from tests.unit.test_actions import _user, make_tracker, run
+from tests.unit.actions.test_actions import _user, make_tracker, run
 
 
 def _with_entities(text: str, intent: str, **entities: str) -> dict:

@@ -11,7 +11,7 @@ from bot.bootstrap import Container
 from bot.domain.password_rules import PasswordRules, password_problems
 from bot.services.account_links import LinkOutcome
 from tests.fakes import FakeClock
-from tests.unit.test_verification import FACTS, pass_check
+from tests.unit.services.test_verification import FACTS, pass_check
 
 STRONG = "Correct-Horse-Battery-9"
 

@@ -16,7 +16,7 @@ from bot.domain.browser_guide import (
     next_step,
 )
 
-PATTERNS = Path(__file__).resolve().parents[2] / "bot" / "rasa_plugins" / "nlu" / "patterns"
+PATTERNS = Path(__file__).resolve().parents[3] / "bot" / "rasa_plugins" / "nlu" / "patterns"
 # NLU error ids that are about the account, not the browser: they get the generic steps.
 NOT_BROWSER_ERRORS = {"incorrect credentials", "too many attempts"}
 
