@@ -30,7 +30,6 @@ from bot.adapters.sql.rate_log import SqlRateLog
 from bot.adapters.sql.verification_store import SqlVerificationStore
 from bot.domain.clock import utcnow
 from bot.domain.links import AccountLinks
-from bot.domain.password_rules import PasswordRules
 from bot.domain.ports import Helpdesk, IdentityDirectory, Mailer, SmsSender, StatusSource
 from bot.services.account_links import AccountLinkService
 from bot.services.accounts import AccountAdminService
@@ -142,7 +141,6 @@ def build_container(
         clock=clock,
         min_reply_seconds=min_reply,
     )
-    policy = settings.password_policy
     return Container(
         settings=settings,
         engine=engine,
@@ -204,14 +202,7 @@ def build_container(
             mailer=mailer,
             audit=audit,
             vendor=settings.vendor,
-            rules=PasswordRules(
-                min_length=policy.min_length,
-                max_length=policy.max_length,
-                require_upper=policy.require_upper,
-                require_lower=policy.require_lower,
-                require_digit=policy.require_digit,
-                require_symbol=policy.require_symbol,
-            ),
+            rules=settings.password_policy,
             common_passwords=load_common_passwords(),
             clock=clock,
         ),

@@ -8,6 +8,7 @@ deployment details (database, email backend) come from environment variables.
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
@@ -18,6 +19,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from bot.domain.password_rules import PasswordRules
 from bot.domain.support_hours import DAY_NAMES, SupportHours
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -44,34 +46,9 @@ class Vendor:
     support_hours: SupportHours
 
 
-@dataclass(frozen=True)
-class PasswordPolicy:
-    """The password rules customers are told about."""
-
-    min_length: int = 12
-    max_length: int = 128
-    require_upper: bool = True
-    require_lower: bool = True
-    require_digit: bool = True
-    require_symbol: bool = False
-
-    def describe(self) -> str:
-        """One sentence listing the rules."""
-        needs = [
-            label
-            for flag, label in (
-                (self.require_upper, "an upper-case letter"),
-                (self.require_lower, "a lower-case letter"),
-                (self.require_digit, "a digit"),
-                (self.require_symbol, "a symbol"),
-            )
-            if flag
-        ]
-        rule = f"at least {self.min_length} characters"
-        if needs:
-            rule += ", with " + ", ".join(needs[:-1]) + (" and " if len(needs) > 1 else "")
-            rule += needs[-1]
-        return rule
+# The password policy is a domain rule (`bot.domain.password_rules.PasswordRules`): the
+# settings file only fills it in. The reset page enforces it and the responses describe it.
+PasswordPolicy = PasswordRules
 
 
 @dataclass(frozen=True)
@@ -311,6 +288,26 @@ def is_loopback(host: str) -> bool:
 
 def _is_local_sqlite(url: str) -> bool:
     return url.startswith("sqlite:")
+
+
+def local_secret(path: Path) -> str:
+    """A random secret kept in a file only the owner can read, made on first use.
+
+    For development runs that have no deployment secret: the action-server token
+    (`var/action-server.token`) and the web-chat session key (`var/chat-session.key`).
+    """
+    try:
+        secret = path.read_text(encoding="utf-8").strip()
+        if len(secret) >= 32:
+            return secret
+    except OSError:
+        pass
+    secret = secrets.token_urlsafe(32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(secret)
+    return secret
 
 
 def check_safe_deployment(

@@ -8,7 +8,6 @@ under `var/` unless SIGNIN_DATABASE_URL / TRACKER_STORE_URL say otherwise.
 from __future__ import annotations
 
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -19,7 +18,7 @@ from pathlib import Path
 from types import FrameType
 
 from bot.rasa_plugins.action_auth import TOKEN_ENV
-from bot.settings import PROJECT_ROOT, tracker_store_url
+from bot.settings import PROJECT_ROOT, local_secret, tracker_store_url
 
 READY_TIMEOUT_SECONDS = 300
 
@@ -33,7 +32,7 @@ def server_environment(
     env = dict(os.environ if base is None else base)
     env.setdefault("ACTION_ENDPOINT_URL", f"http://127.0.0.1:{action_port}/webhook")
     if not env.get(TOKEN_ENV):
-        env[TOKEN_ENV] = _local_token()
+        env[TOKEN_ENV] = local_secret(TOKEN_FILE)  # lets `make shell` reach `make run`
     env.setdefault("SANIC_HOST", "127.0.0.1")  # where rasa_sdk binds the action server
     env.setdefault("SIGNIN_PUBLIC_URL", f"http://127.0.0.1:{web_port}")
     env.setdefault("TRACKER_STORE_URL", tracker_store_url(env))
@@ -44,23 +43,6 @@ def server_environment(
 
 
 TOKEN_FILE = PROJECT_ROOT / "var" / "action-server.token"
-
-
-def _local_token() -> str:
-    """The shared secret of local runs: kept in var/ (owner-only) so that `make shell` can
-    talk to the action server that `make run` started; made anew when missing."""
-    try:
-        token = TOKEN_FILE.read_text(encoding="utf-8").strip()
-        if len(token) >= 32:
-            return token
-    except OSError:
-        pass
-    token = secrets.token_urlsafe(32)
-    TOKEN_FILE.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(TOKEN_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(token)
-    return token
 
 
 def action_server_command(port: int) -> list[str]:

@@ -9,14 +9,33 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class PasswordRules:
-    """The policy applied on the reset page (from settings.yml `password_policy`)."""
+    """The password policy (settings.yml `password_policy`): what the reset page enforces
+    and what the assistant tells customers."""
 
     min_length: int = 12
     max_length: int = 128
-    require_upper: bool = False
-    require_lower: bool = False
-    require_digit: bool = False
+    require_upper: bool = True
+    require_lower: bool = True
+    require_digit: bool = True
     require_symbol: bool = False
+
+    def describe(self) -> str:
+        """One sentence listing the rules."""
+        needs = [
+            label
+            for flag, label in (
+                (self.require_upper, "an upper-case letter"),
+                (self.require_lower, "a lower-case letter"),
+                (self.require_digit, "a digit"),
+                (self.require_symbol, "a symbol"),
+            )
+            if flag
+        ]
+        rule = f"at least {self.min_length} characters"
+        if needs:
+            rule += ", with " + ", ".join(needs[:-1]) + (" and " if len(needs) > 1 else "")
+            rule += needs[-1]
+        return rule
 
 
 def _core(password: str) -> str:

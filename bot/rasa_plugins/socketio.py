@@ -29,9 +29,7 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 import re
-import secrets
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -42,7 +40,7 @@ from rasa.core.channels.socketio import SocketIOOutput
 from sanic import Blueprint
 
 from bot.domain.chat import NOT_TEXT_REPLY, metadata_too_big, problem_with, too_long_reply
-from bot.settings import DEVELOPMENT_SECRET_KEY, PROJECT_ROOT, Settings
+from bot.settings import DEVELOPMENT_SECRET_KEY, PROJECT_ROOT, Settings, local_secret
 
 logger = logging.getLogger(__name__)
 
@@ -73,18 +71,7 @@ def chat_session_key(settings: Settings) -> str:
     """
     if settings.secret_key != DEVELOPMENT_SECRET_KEY:
         return settings.secret_key
-    try:
-        key = DEV_KEY_FILE.read_text(encoding="utf-8").strip()
-        if len(key) >= 32:
-            return key
-    except OSError:
-        pass
-    key = secrets.token_urlsafe(32)
-    DEV_KEY_FILE.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(DEV_KEY_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(key)
-    return key
+    return local_secret(DEV_KEY_FILE)
 
 
 def accepted_session(data: Any, secret: str) -> tuple[str, str]:
