@@ -30,7 +30,7 @@ help:
 	@echo "make test       lint, validate, train, test stories, NLU evaluation, pytest"
 	@echo "make shell      chat in the terminal"
 	@echo "make train      train the model if data or config changed"
-	@echo "make bench-nlu  accuracy, macro-F1 and confused intents on held-out data"
+	@echo "make bench-nlu  accuracy, macro-F1, fallback sweep on held-out and real dev data"
 	@echo "make bench-reset-timing  reset reply timing, account vs no account"
 	@echo "make lint       ruff check + format check;  make format  fix formatting"
 	@echo "make retrain    train a candidate, keep it only if no metric drops (weekly routine)"
@@ -102,8 +102,12 @@ nlu-eval: $(MODEL)
 	$(PY) -m bot bench nlu --model $(MODEL) --data tests/nlu/heldout.yml \
 	  --min-macro-f1 $(MIN_MACRO_F1) --report results/nlu/bench.json
 
+# The held-out file and, when it is there, the real-customer development set (with a
+# fallback threshold sweep); JSON reports in results/nlu/.
+DEV_NLU ?= ../shared/evaluation/real-dev.tsv
 bench-nlu: $(MODEL)
-	$(PY) -m bot bench nlu --model $(MODEL) --data tests/nlu/heldout.yml --top 15
+	$(PY) -m bot.modelops.bench_nlu --model $(MODEL) --data tests/nlu/heldout.yml --dev $(DEV_NLU) \
+	  --top 15 --out results/nlu
 
 retrain: setup
 	$(PY) -m bot retrain --tolerance 0.01
