@@ -1,7 +1,8 @@
 """`python -m bot bench nlu`: how well the trained model recognises held-out messages.
 
 Prints accuracy, macro-F1, per-intent F1, the most confused intent pairs and parse
-latency. The final intent counts as the answer, so a message that goes to the fallback
+latency, and for retrieval sub-intents (`faq/<family>`) the ResponseSelector's top-1
+accuracy. The final intent counts as the answer, so a message that goes to the fallback
 (`nlu_fallback`) counts as a miss; accuracy of the raw top intent is printed beside it.
 """
 
@@ -35,6 +36,8 @@ class Scores:
     latency_ms_median: float = 0.0
     latency_ms_p95: float = 0.0
     errors: list[dict[str, str]] = field(default_factory=list)
+    response_accuracy: float = 0.0
+    response_total: int = 0
 
 
 def score(
@@ -72,6 +75,27 @@ def score(
             if g != p
         ],
     )
+
+
+def response_selector_accuracy(
+    gold: list[str | None], predicted: list[str | None]
+) -> tuple[float, int]:
+    """Top-1 accuracy of the selected sub-intent (`faq/<family>`), and how many were scored.
+
+    Only messages whose gold label has a sub-intent count (None elsewhere).
+    """
+    pairs = [(g, p) for g, p in zip(gold, predicted, strict=True) if g is not None]
+    if not pairs:
+        return 0.0, 0
+    return sum(g == p for g, p in pairs) / len(pairs), len(pairs)
+
+
+def _selected_key(parsed: dict, gold_key: str | None) -> str | None:
+    """The sub-intent picked by the ResponseSelector of the gold key's retrieval intent."""
+    if gold_key is None:
+        return None
+    selector = parsed.get("response_selector", {}).get(gold_key.split("/")[0], {})
+    return selector.get("response", {}).get("intent_response_key")
 
 
 def _resolve_model(model: str) -> Path:
@@ -114,9 +138,16 @@ def print_scores(scores: Scores, model: Path, data: str) -> None:
         print(f"  {gold} -> {predicted}: {count}")
     if not scores.confused:
         print("  none")
+    if scores.response_total:
+        print(
+            f"\nresponse selector (faq/<family>) top-1 accuracy  "
+            f"{scores.response_accuracy:6.3f}  (n {scores.response_total})"
+        )
 
 
-async def _predict(model: Path, texts: list[str]) -> tuple[list[str], list[str], list[float]]:
+async def _predict(
+    model: Path, texts: list[str], parses: list[dict] | None = None
+) -> tuple[list[str], list[str], list[float]]:
     from rasa.core.agent import Agent
 
     agent = Agent.load(str(model))
@@ -126,6 +157,8 @@ async def _predict(model: Path, texts: list[str]) -> tuple[list[str], list[str],
         started = time.perf_counter()
         parsed = await agent.parse_message(text)
         latencies.append((time.perf_counter() - started) * 1000)
+        if parses is not None:
+            parses.append(parsed)
         final.append(parsed["intent"]["name"])
         ranking = [r for r in parsed.get("intent_ranking", []) if r["name"] != FALLBACK]
         top.append(ranking[0]["name"] if ranking else parsed["intent"]["name"])
@@ -160,9 +193,14 @@ def run_benchmark(
     examples = [e for e in load_data(data).intent_examples if e.get("intent")]
     texts = [e.get("text") for e in examples]
     gold = [e.get("intent") for e in examples]
+    gold_keys = [e.get("intent_response_key") for e in examples]
     print(f"loading {model_path} ...", file=sys.stderr)
-    final, top, latencies = asyncio.run(_predict(model_path, texts))
+    parses: list[dict] = []
+    final, top, latencies = asyncio.run(_predict(model_path, texts, parses))
     scores = score(gold, final, top, texts, n_pairs)
+    scores.response_accuracy, scores.response_total = response_selector_accuracy(
+        gold_keys, [_selected_key(p, k) for p, k in zip(parses, gold_keys, strict=True)]
+    )
     scores.latency_ms_median = statistics.median(latencies)
     scores.latency_ms_p95 = sorted(latencies)[int(0.95 * (len(latencies) - 1))]
     print_scores(scores, model_path, data)
