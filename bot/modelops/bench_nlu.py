@@ -34,6 +34,7 @@ from bot.modelops.nlu_metrics import (
     SweepRow,
     percentile,
     read_tsv_examples,
+    response_selector_accuracy,
     score,
     sweep,
     thresholds_between,
@@ -53,6 +54,7 @@ class Parsed:
     confidence: list[float]
     second_confidence: list[float]
     latencies_ms: list[float]
+    selected: list[str | None] | None = None  # the FAQ family the ResponseSelector picked
 
 
 def _resolve_model(model: str) -> Path:
@@ -70,6 +72,24 @@ def _resolve_model(model: str) -> Path:
 def _bar(fraction: float, width: int = 30) -> str:
     filled = round(fraction * width)
     return "█" * filled + "·" * (width - filled)
+
+
+def load_response_keys(data: str) -> list[str | None]:
+    """The retrieval sub-intent (`faq/<family>`) of each example, None where there is none."""
+    if data.endswith(".tsv"):
+        return [None] * len(read_tsv_examples(data)[0])
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    examples = [e for e in load_data(data).intent_examples if e.get("intent")]
+    return [e.get("intent_response_key") for e in examples]
+
+
+def print_response_accuracy(gold: list[str | None], parsed: Parsed) -> dict[str, float]:
+    """Print and return the ResponseSelector's top-1 accuracy on faq/<family> examples."""
+    accuracy, total = response_selector_accuracy(gold, parsed.selected or [None] * len(gold))
+    if total:
+        print(f"\nresponse selector (faq/<family>) top-1 accuracy  {accuracy:6.3f}  (n {total})")
+    return {"response_accuracy": accuracy, "response_total": total}
 
 
 def load_examples(data: str) -> tuple[list[str], list[str]]:
@@ -176,12 +196,14 @@ def print_sweep(rows: list[SweepRow], current: float, ambiguity: float, data: st
 
 
 async def _parse_all(agent: Any, texts: list[str]) -> Parsed:
-    parsed_all = Parsed([], [], [], [], [])
+    parsed_all = Parsed([], [], [], [], [], [])
     for i, text in enumerate(texts, 1):
         started = time.perf_counter()
         parsed = await agent.parse_message(text)
         parsed_all.latencies_ms.append((time.perf_counter() - started) * 1000)
         parsed_all.final.append(parsed["intent"]["name"])
+        selector = parsed.get("response_selector", {}).get("faq", {})
+        parsed_all.selected.append(selector.get("response", {}).get("intent_response_key"))
         ranking = [r for r in parsed.get("intent_ranking", []) if r["name"] != FALLBACK]
         parsed_all.top.append(ranking[0]["name"] if ranking else parsed["intent"]["name"])
         parsed_all.confidence.append(float(ranking[0]["confidence"]) if ranking else 0.0)
@@ -247,8 +269,9 @@ def run_benchmark(
     parsed = asyncio.run(_parse_all(_load_agent(model_path), texts))
     scores = _scores_for(parsed, gold, texts, n_pairs)
     print_scores(scores, model_path, data)
+    selector = print_response_accuracy(load_response_keys(data), parsed)
     if report:
-        _write_json(Path(report), asdict(scores))
+        _write_json(Path(report), {**asdict(scores), **selector})
     if min_macro_f1 is not None and scores.macro_f1 < min_macro_f1:
         print(
             f"\nFAIL: macro-F1 {scores.macro_f1:.3f} is below {min_macro_f1:.3f}", file=sys.stderr
@@ -293,7 +316,9 @@ def run_comparison(
         scores = _scores_for(parsed, gold, texts, n_pairs)
         results[name] = scores
         print_scores(scores, model_path, data)
-        payload: dict[str, Any] = {"data": data, "model": str(model_path), **asdict(scores)}
+        selector = print_response_accuracy(load_response_keys(data), parsed)
+        payload: dict[str, Any] = {"data": data, "model": str(model_path), **asdict(scores),
+                                   **selector}  # fmt: skip
         if data == sweep_on:
             rows = sweep(gold, parsed.top, parsed.confidence, parsed.second_confidence,
                          thresholds, ambiguity)  # fmt: skip

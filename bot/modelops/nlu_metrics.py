@@ -212,3 +212,16 @@ def read_tsv_examples(path: str | Path) -> tuple[list[str], list[str]]:
                 texts.append(text)
                 intents.append(intent)
     return texts, intents
+
+
+def response_selector_accuracy(
+    gold: list[str | None], predicted: list[str | None]
+) -> tuple[float, int]:
+    """Top-1 accuracy of the selected sub-intent (`faq/<family>`), and how many were scored.
+
+    Only messages whose gold label has a sub-intent count (None elsewhere).
+    """
+    pairs = [(g, p) for g, p in zip(gold, predicted, strict=True) if g is not None]
+    if not pairs:
+        return 0.0, 0
+    return sum(g == p for g, p in pairs) / len(pairs), len(pairs)

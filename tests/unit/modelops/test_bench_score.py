@@ -33,3 +33,12 @@ def test_retrain_comparison_flags_only_drops_beyond_the_tolerance() -> None:
         ("macro-F1", False),
         ("story success", True),
     ]
+
+
+def test_response_selector_accuracy_scores_only_messages_with_a_sub_intent() -> None:
+    from bot.modelops.nlu_metrics import response_selector_accuracy
+
+    gold = ["faq/a", None, "faq/b", "faq/b", None]
+    predicted = ["faq/a", None, "faq/a", None, "faq/b"]
+    assert response_selector_accuracy(gold, predicted) == (pytest.approx(1 / 3), 3)
+    assert response_selector_accuracy([None, None], [None, "faq/a"]) == (0.0, 0)

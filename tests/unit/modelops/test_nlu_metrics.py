@@ -92,3 +92,12 @@ def test_read_tsv_examples_needs_the_header(tmp_path: Path) -> None:
     path.write_text("hello\tgreet\n", encoding="utf-8")
     with pytest.raises(ValueError, match="header"):
         read_tsv_examples(path)
+
+
+def test_response_selector_accuracy_scores_only_messages_with_a_sub_intent() -> None:
+    from bot.modelops.nlu_metrics import response_selector_accuracy
+
+    gold = ["faq/a", None, "faq/b", "faq/c"]
+    predicted = ["faq/a", "faq/x", "faq/c", None]
+    assert response_selector_accuracy(gold, predicted) == (pytest.approx(1 / 3), 3)
+    assert response_selector_accuracy([None, None], [None, "faq/a"]) == (0.0, 0)
