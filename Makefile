@@ -23,7 +23,7 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 # Everything that changes the trained model.
 TRAIN_INPUTS := config.yml domain.yml $(shell find data bot/nlu -type f \( -name '*.yml' -o -name '*.jsonl' -o -name '*.py' \) 2>/dev/null)
 
-.PHONY: help setup run shell train test lint format validate test-stories nlu-eval bench-nlu bench-reset-timing insights retrain pytest e2e-deps widget widget-check screenshots clean lock
+.PHONY: help setup run shell train test lint format validate test-stories nlu-eval bench-nlu bench-reset-timing bench-load insights retrain pytest e2e-deps widget widget-check screenshots clean lock
 
 help:
 	@echo "make run        set up, train if needed, start the assistant (Ctrl-C stops)"
@@ -32,6 +32,7 @@ help:
 	@echo "make train      train the model if data or config changed"
 	@echo "make bench-nlu  accuracy, macro-F1 and confused intents on held-out data"
 	@echo "make bench-reset-timing  reset reply timing, account vs no account"
+	@echo "make bench-load this assistant vs the stock Rasa bot under 20 concurrent customers"
 	@echo "make lint       ruff check + format check;  make format  fix formatting"
 	@echo "make retrain    train a candidate, keep it only if no metric drops (weekly routine)"
 	@echo "make insights   report (charts) and review file from the tracker store; SINCE=YYYY-MM-DD"
@@ -114,6 +115,11 @@ insights: setup
 
 bench-reset-timing: setup
 	$(PY) -m bot bench reset-timing --tries 50
+
+CONCURRENCY   ?= 20
+CONVERSATIONS ?= 80
+bench-load: $(MODEL)
+	$(PY) -m bot bench load --concurrency $(CONCURRENCY) --conversations $(CONVERSATIONS)
 
 pytest: $(MODEL)
 	$(BIN)/pytest tests
