@@ -345,6 +345,8 @@ def cmd_serve(container: Container | None, args: argparse.Namespace) -> int:
         web_port=args.web_port,
         endpoints=args.endpoints,
         credentials=args.credentials,
+        rasa_workers=args.rasa_workers,
+        action_workers=args.action_workers,
     )
 
 
@@ -370,6 +372,11 @@ def cmd_bench_load(container: Container | None, args: argparse.Namespace) -> int
     from bot.modelops.bench_load import main as bench_load
 
     return bench_load(args.rest)
+
+
+def _bench_load_argv(argv: Sequence[str]) -> list[str] | None:
+    """`bench load ...` passes every option on to the load benchmark's own parser."""
+    return list(argv[2:]) if list(argv[:2]) == ["bench", "load"] else None
 
 
 # --- parser ---------------------------------------------------------------------------
@@ -497,6 +504,10 @@ def build_parser() -> argparse.ArgumentParser:
         default="credentials.yml",
         help="credentials.yml (REST + web chat) or credentials.production.yml (web chat only)",
     )
+    serve.add_argument("--rasa-workers", type=_positive_int, default=None,
+                       help="Rasa processes (default: one per core, at most 4)")  # fmt: skip
+    serve.add_argument("--action-workers", type=_positive_int, default=None,
+                       help="action server processes (default: 2 on 2+ cores)")  # fmt: skip
 
     insights = groups.add_parser("insights", help="conversation logs for product teams")
     ins = insights.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -568,6 +579,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code."""
+    load_argv = _bench_load_argv(sys.argv[1:] if argv is None else argv)
+    if load_argv is not None:
+        return cmd_bench_load(None, argparse.Namespace(rest=load_argv))
     parser = build_parser()
     args = parser.parse_args(argv)
     container = None

@@ -24,6 +24,17 @@ from bot.settings import PROJECT_ROOT, tracker_store_url
 READY_TIMEOUT_SECONDS = 300
 
 
+def default_rasa_workers(cpus: int | None = None) -> int:
+    """One Rasa process per core (a Rasa process uses one core), at most 4 (each holds the
+    model in memory, ~0.4 GB)."""
+    return max(1, min(cpus or os.cpu_count() or 1, 4))
+
+
+def default_action_workers(cpus: int | None = None) -> int:
+    """Actions are light (SQLite, worker threads): two processes once there are two cores."""
+    return 2 if (cpus or os.cpu_count() or 1) > 1 else 1
+
+
 def server_environment(
     action_port: int, base: dict[str, str] | None = None, web_port: int = 5080
 ) -> dict[str, str]:
@@ -143,12 +154,24 @@ def serve(
     web_port: int = 5080,
     endpoints: str = "endpoints.yml",
     credentials: str = "credentials.yml",
+    rasa_workers: int | None = None,
+    action_workers: int | None = None,
 ) -> int:
-    """Start both servers, print how to chat, and stop both on Ctrl-C or when one dies."""
+    """Start both servers, print how to chat, and stop both on Ctrl-C or when one dies.
+
+    Rasa and the action server each run several worker processes on one port (Sanic
+    workers: `SANIC_WORKERS`, `ACTION_SERVER_SANIC_WORKERS`). A conversation's messages are
+    still handled one at a time: the endpoints file's lock store is shared by every worker
+    (file locks in `endpoints.yml`, Redis in production). Rasa runs one worker when the
+    endpoints file has no shared lock store."""
     from bot.bootstrap import get_container
     from bot.settings import SettingsError, check_safe_deployment, get_settings
 
     env = server_environment(action_port, web_port=web_port)
+    rasa_workers = rasa_workers or int(env.get("SANIC_WORKERS") or default_rasa_workers())
+    action_workers = action_workers or int(
+        env.get("ACTION_SERVER_SANIC_WORKERS") or default_action_workers()
+    )
     os.environ.setdefault("SIGNIN_PUBLIC_URL", env["SIGNIN_PUBLIC_URL"])
     get_settings.cache_clear()
     try:
@@ -171,18 +194,22 @@ def serve(
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     try:
-        print(f"starting the action server on port {action_port} ...", flush=True)
+        print(f"starting the action server on port {action_port} "
+              f"({action_workers} worker(s)) ...", flush=True)  # fmt: skip
         actions = subprocess.Popen(
-            action_server_command(action_port), env=env, start_new_session=True
+            action_server_command(action_port),
+            env={**env, "ACTION_SERVER_SANIC_WORKERS": str(action_workers)},
+            start_new_session=True,
         )
         processes.append(actions)
         if not wait_until_up(f"http://127.0.0.1:{action_port}/health", actions, 120):
             print("error: the action server did not start (see its output above)", file=sys.stderr)
             return 1
-        print(f"starting the Rasa server on port {rasa_port} (loading the model) ...", flush=True)
+        print(f"starting the Rasa server on port {rasa_port} ({rasa_workers} worker(s), "
+              "loading the model) ...", flush=True)  # fmt: skip
         rasa = subprocess.Popen(
             rasa_server_command(rasa_port, model, host, endpoints, credentials),
-            env=env,
+            env={**env, "SANIC_WORKERS": str(rasa_workers)},
             start_new_session=True,
         )
         processes.append(rasa)
