@@ -748,6 +748,10 @@ class ChatWidget {
     }
     const socket = io(this.config.serverUrl, {
       path: this.config.socketPath,
+      // WebSocket first: one connection stays on one server process, so the chat works when
+      // the server runs several workers without sticky sessions (`make run`). Long-polling
+      // only if WebSocket fails (see connect_error below).
+      transports: ["websocket"],
       reconnectionDelay: 1000,
       reconnectionDelayMax: 5000,
       timeout: 10000,
@@ -791,6 +795,7 @@ class ChatWidget {
       this.setStatus(OFFLINE_TEXT);
     });
     socket.on("connect_error", () => {
+      socket.io.opts.transports = ["polling", "websocket"];
       this.ready = false;
       this.host.dataset.connection = "offline";
       this.setStatus(socket.active ? OFFLINE_TEXT : REFUSED_TEXT);
