@@ -80,7 +80,7 @@ OUR_SCRIPTS: tuple[Script, ...] = (
         _t("hi", "sign-in assistant"),
         _t("i forgot my password", "email address"),
         _t("bench{n}@example.com", "If an account exists"),
-        _t("no thanks", "Bye"),
+        _t("no", "Bye"),
     ), weight=3),
     Script("service status", (
         _t("is your service down", "status", "operational", "working"),
@@ -91,14 +91,14 @@ OUR_SCRIPTS: tuple[Script, ...] = (
         _t("thank you", "welcome"),
     ), weight=2),
     Script("browser help", (
-        _t("the sign in page doesn't load in chrome", "chrome", "Chrome"),
-        _t("no", ""),
-        _t("no", ""),
+        _t("the sign in page doesn't load in chrome", "try this"),
+        _t("no", "try this"),
+        _t("no", "try this"),
     ), weight=2),
     Script("code not arriving", (
         _t("hello", "sign-in assistant"),
-        _t("my verification code doesn't arrive", "code"),
-        _t("sms", "SMS", "text"),
+        _t("my verification code doesn't arrive", "How do you"),
+        _t("sms", "Text-message"),
         _t("bye", "Bye"),
     ), weight=2),
 )  # fmt: skip
@@ -151,6 +151,7 @@ class Summary:
     unexpected: int
     rss_mb: float
     processes: int
+    cpu_ms_per_message: float = math.nan
 
 
 def summarise(
@@ -161,6 +162,7 @@ def summarise(
     conversations: int,
     rss_bytes: int = 0,
     processes: int = 0,
+    cpu_seconds: float = math.nan,
 ) -> Summary:
     """Throughput counts every message answered (errors too: they took their turn)."""
     messages = len(latencies_ms)
@@ -176,17 +178,18 @@ def summarise(
         unexpected=unexpected,
         rss_mb=round(rss_bytes / 2**20, 1),
         processes=processes,
+        cpu_ms_per_message=round(cpu_seconds * 1000 / messages, 1) if messages else math.nan,
     )
 
 
 def format_table(summaries: dict[str, Summary]) -> str:
     """A plain-text table, one row per bot, then the ratio ours/stock when both ran."""
     headers = ["bot", "msgs", "msg/s", "p50 ms", "p95 ms", "max ms", "errors", "unexpected",
-               "RSS MB (procs)"]  # fmt: skip
+               "RSS MB (procs)", "CPU ms/msg"]  # fmt: skip
     rows = [
         [name, str(s.messages), f"{s.messages_per_second:.1f}", f"{s.p50_ms:.0f}",
          f"{s.p95_ms:.0f}", f"{s.max_ms:.0f}", str(s.errors), str(s.unexpected),
-         f"{s.rss_mb:.0f} ({s.processes})"]
+         f"{s.rss_mb:.0f} ({s.processes})", f"{s.cpu_ms_per_message:.0f}"]
         for name, s in summaries.items()
     ]  # fmt: skip
     widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
@@ -222,6 +225,19 @@ def process_tree(pid: int) -> list[int]:
     return found
 
 
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """User + system CPU time the processes have used so far (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / ticks
+
+
 def rss_bytes(pids: Sequence[int]) -> int:
     total = 0
     for pid in pids:
@@ -235,30 +251,37 @@ def rss_bytes(pids: Sequence[int]) -> int:
 
 
 class RssSampler:
-    """Samples the summed RSS of the servers' process trees twice a second; keeps the peak."""
+    """Samples the summed RSS of the servers' process trees twice a second; keeps the peak.
+    Also the CPU time the servers used between enter and exit (machine-load independent)."""
 
     def __init__(self, roots: Sequence[int]) -> None:
         self._roots = roots
         self.peak = 0
         self.processes = 0
+        self.cpu = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            pids = [p for root in self._roots for p in process_tree(root)]
+            pids = self._pids()
             total = rss_bytes(pids)
             if total > self.peak:
                 self.peak, self.processes = total, len(pids)
             self._stop.wait(0.5)
 
+    def _pids(self) -> list[int]:
+        return [p for root in self._roots for p in process_tree(root)]
+
     def __enter__(self) -> RssSampler:
+        self._cpu_start = cpu_seconds(self._pids())
         self._thread.start()
         return self
 
     def __exit__(self, *_exc: object) -> None:
         self._stop.set()
         self._thread.join()
+        self.cpu = max(0.0, cpu_seconds(self._pids()) - self._cpu_start)
 
 
 # --- the load -----------------------------------------------------------------------------
@@ -496,9 +519,13 @@ def start_stock(model: Path, work: Path) -> Running:
         cwd=STOCK_DIR, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     running = Running([actions, rasa], f"http://{HOST}:{rasa_port}/webhooks/rest/webhook", log)
-    _wait_http(f"http://{HOST}:{action_port}/health", running.processes, log, 120)
-    _wait_http(f"http://{HOST}:{rasa_port}/status", running.processes, log, 300)
-    _wait_ready(f"http://{HOST}:{rasa_port}", running, log)
+    try:
+        _wait_http(f"http://{HOST}:{action_port}/health", running.processes, log, 120)
+        _wait_http(f"http://{HOST}:{rasa_port}/", running.processes, log, 300)
+        _wait_ready(f"http://{HOST}:{rasa_port}", running, log)
+    except BaseException:
+        stop_running(running)
+        raise
     return running
 
 
@@ -524,7 +551,11 @@ def start_ours(model: Path, work: Path, extra_args: Sequence[str] = ()) -> Runni
             stop_running(running)
             raise RuntimeError(f"the assistant did not start; see {log}:\n{_tail(log)}")
         time.sleep(0.5)
-    _wait_ready(f"http://{HOST}:{rasa_port}", running, log)
+    try:
+        _wait_ready(f"http://{HOST}:{rasa_port}", running, log)
+    except BaseException:
+        stop_running(running)
+        raise
     return running
 
 
@@ -579,7 +610,8 @@ def measure(
             run_load(running.webhook, plan, args.concurrency, label, args.max_seconds)
         )
     summary = summarise(result.latencies_ms, result.errors, result.unexpected, seconds,
-                        result.conversations, sampler.peak, sampler.processes)  # fmt: skip
+                        result.conversations, sampler.peak, sampler.processes,
+                        sampler.cpu)  # fmt: skip
     return summary, result.samples
 
 

@@ -39,7 +39,8 @@ def test_percentile_does_not_depend_on_order() -> None:
 
 def test_summary_counts_every_answered_message_over_the_wall_clock() -> None:
     summary = summarise([100.0] * 19 + [1000.0], errors=1, unexpected=2, seconds=4.0,
-                        conversations=5, rss_bytes=300 * 2**20, processes=3)  # fmt: skip
+                        conversations=5, rss_bytes=300 * 2**20, processes=3,
+                        cpu_seconds=1.0)  # fmt: skip
     assert summary.messages == 20
     assert summary.messages_per_second == 5.0
     assert summary.p50_ms == 100.0
@@ -47,6 +48,7 @@ def test_summary_counts_every_answered_message_over_the_wall_clock() -> None:
     assert summary.max_ms == 1000.0
     assert (summary.errors, summary.unexpected) == (1, 2)
     assert (summary.rss_mb, summary.processes) == (300.0, 3)
+    assert summary.cpu_ms_per_message == 50.0
 
 
 def test_table_shows_both_bots_and_the_ratio() -> None:
@@ -89,3 +91,13 @@ def test_summary_is_a_frozen_record() -> None:
     with pytest.raises(AttributeError):
         summarise([1.0], 0, 0, 1.0, 1).errors = 3  # type: ignore[misc]
     assert isinstance(summarise([1.0], 0, 0, 1.0, 1), Summary)
+
+
+def test_cpu_time_of_this_process_is_read_from_proc() -> None:
+    import os
+
+    from bot.modelops.bench_load import cpu_seconds, process_tree, rss_bytes
+
+    assert os.getpid() in process_tree(os.getpid())
+    assert cpu_seconds([os.getpid()]) > 0
+    assert rss_bytes([os.getpid()]) > 0
