@@ -13,7 +13,11 @@ keep-alive `ClientSession` per event loop (same headers, auth, timeouts, error h
 connections reused), and a validator for the same schema built once (every action reply is
 still validated, with the same error message when it fails).
 
-It is idempotent and is called when Rasa imports this project's plug-ins: the tracker store
+It also gives the action endpoint the shared secret when the endpoints file sets no
+`Authorization` header (plain `rasa run` with `endpoints.yml`; see `action_auth`): that part
+is always installed.
+
+`install()` is idempotent and is called when Rasa imports this project's plug-ins: the tracker store
 (`bot.adapters.tracker_store`) and the lock store (`bot.rasa_plugins.lock_store`), which every
 endpoints file of this project names. `SIGNIN_RASA_SPEEDUPS=0` turns it off (to compare).
 Written against Rasa 3.6.21; `tests/unit/test_action_client.py` checks the hooks still exist.
@@ -100,9 +104,29 @@ async def keep_alive_request(
             return None
 
 
+def _install_token_header() -> None:
+    from rasa.core.actions.action import RemoteAction
+
+    from bot.rasa_plugins.action_auth import ensure_authorised_endpoint
+
+    if getattr(RemoteAction.__init__, "_signin_token", False):
+        return
+    original = RemoteAction.__init__
+
+    def init_with_token(self: RemoteAction, name: str, action_endpoint: Any) -> None:
+        original(self, name, action_endpoint)
+        if action_endpoint is not None:
+            ensure_authorised_endpoint(action_endpoint)
+
+    init_with_token._signin_token = True  # type: ignore[attr-defined]
+    RemoteAction.__init__ = init_with_token  # type: ignore[method-assign]
+
+
 def install() -> bool:
-    """Patch Rasa's action client in this process; returns whether it is (now) installed."""
+    """Patch Rasa's action client in this process; returns whether the speed-ups are (now)
+    installed (the shared-secret header always is)."""
     global _installed
+    _install_token_header()
     if _installed:
         return True
     if not enabled():

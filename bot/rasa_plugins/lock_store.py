@@ -15,7 +15,7 @@ Use in endpoints.yml:
 
     lock_store:
       type: bot.rasa_plugins.lock_store.FileLockStore
-      path: var/locks        # optional; relative to the working directory
+      path: var/locks        # optional (default: var/locks in the project)
 
 Production on several machines uses Rasa's Redis lock store (`endpoints.production.yml`).
 """
@@ -41,7 +41,7 @@ from bot.rasa_plugins import action_client
 log = logging.getLogger(__name__)
 
 BUCKETS = 4096
-DEFAULT_FOLDER = "var/locks"
+DEFAULT_FOLDER = Path(__file__).resolve().parents[2] / "var" / "locks"
 _FIRST_WAIT, _LONGEST_WAIT = 0.002, 0.05
 
 action_client.install()  # cheaper action calls in every Rasa process that uses this store
