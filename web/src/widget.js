@@ -750,8 +750,9 @@ class ChatWidget {
       path: this.config.socketPath,
       // WebSocket first: one connection stays on one server process, so the chat works when
       // the server runs several workers without sticky sessions (`make run`). Long-polling
-      // only if WebSocket fails (see connect_error below).
-      transports: ["websocket"],
+      // only when WebSocket fails, tried again on every (re)connection attempt.
+      transports: ["websocket", "polling"],
+      tryAllTransports: true,
       reconnectionDelay: 1000,
       reconnectionDelayMax: 5000,
       timeout: 10000,
@@ -795,7 +796,6 @@ class ChatWidget {
       this.setStatus(OFFLINE_TEXT);
     });
     socket.on("connect_error", () => {
-      socket.io.opts.transports = ["polling", "websocket"];
       this.ready = false;
       this.host.dataset.connection = "offline";
       this.setStatus(socket.active ? OFFLINE_TEXT : REFUSED_TEXT);
