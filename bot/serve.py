@@ -177,11 +177,11 @@ def serve(
 ) -> int:
     """Start both servers, print how to chat, and stop both on Ctrl-C or when one dies.
 
-    Rasa and the action server each run several worker processes on one port (Sanic
-    workers: `SANIC_WORKERS`, `ACTION_SERVER_SANIC_WORKERS`). A conversation's messages are
-    still handled one at a time: the endpoints file's lock store is shared by every worker
-    (file locks in `endpoints.yml`, Redis in production). Rasa runs one worker when the
-    endpoints file has no shared lock store."""
+    Several Rasa processes (`rasa_workers`, `SANIC_WORKERS`) sit behind a small balancer on
+    the Rasa port; the action server runs Sanic worker processes on its port
+    (`ACTION_SERVER_SANIC_WORKERS`). A conversation's messages are still handled one at a
+    time: the endpoints file's lock store is shared by every process (file locks in
+    `endpoints.yml`, Redis in production)."""
     from bot.bootstrap import get_container
     from bot.settings import SettingsError, check_safe_deployment, get_settings
 
@@ -223,20 +223,43 @@ def serve(
         if not wait_until_up(f"http://127.0.0.1:{action_port}/health", actions, 120):
             print("error: the action server did not start (see its output above)", file=sys.stderr)
             return 1
-        print(f"starting the Rasa server on port {rasa_port} ({rasa_workers} worker(s), "
+        # One Rasa process per core. Several sit on internal loopback ports behind the
+        # launcher's balancer (bot/modelops/balancer.py: socket.io sticky by client address,
+        # REST round robin); the lock store of the endpoints file keeps each conversation
+        # to one message at a time whichever process takes it.
+        rasa_ports = [rasa_port] if rasa_workers == 1 else [_free_port() for _ in
+                                                            range(rasa_workers)]  # fmt: skip
+        rasa_host = host if rasa_workers == 1 else "127.0.0.1"
+        print(f"starting the Rasa server on port {rasa_port} ({rasa_workers} process(es), "
               "loading the model) ...", flush=True)  # fmt: skip
-        rasa = subprocess.Popen(
-            rasa_server_command(rasa_port, model, host, launch_endpoints(endpoints), credentials),
-            env={**env, "SANIC_WORKERS": str(rasa_workers)},
-            start_new_session=True,
-        )
-        processes.append(rasa)
-        if not wait_until_up(f"http://127.0.0.1:{rasa_port}/", rasa, READY_TIMEOUT_SECONDS):
-            if not stopping:
-                print(
-                    "error: the Rasa server did not start (see its output above)", file=sys.stderr
-                )
-            return 0 if stopping else 1
+        rasa_processes = []
+        for port in rasa_ports:
+            rasa = subprocess.Popen(
+                rasa_server_command(port, model, rasa_host, launch_endpoints(endpoints),
+                                    credentials),
+                env={**env, "SANIC_WORKERS": "1"},
+                start_new_session=True,
+            )  # fmt: skip
+            processes.append(rasa)
+            rasa_processes.append(rasa)
+        for port, rasa in zip(rasa_ports, rasa_processes, strict=True):
+            if not wait_until_up(f"http://127.0.0.1:{port}/", rasa, READY_TIMEOUT_SECONDS):
+                if not stopping:
+                    print("error: the Rasa server did not start (see its output above)",
+                          file=sys.stderr)  # fmt: skip
+                return 0 if stopping else 1
+        if rasa_workers > 1:
+            balancer = subprocess.Popen(
+                [sys.executable, "-m", "bot.modelops.balancer", "--listen",
+                 f"{host}:{rasa_port}", *(a for p in rasa_ports
+                                          for a in ("--backend", f"127.0.0.1:{p}"))],
+                env=env, start_new_session=True,
+            )  # fmt: skip
+            processes.append(balancer)
+            if not wait_until_up(f"http://127.0.0.1:{rasa_port}/", balancer, 60):
+                if not stopping:
+                    print("error: the balancer did not start", file=sys.stderr)
+                return 0 if stopping else 1
         inbox = subprocess.Popen(web_server_command(web_port, rasa_port, host), env=env,
                                  start_new_session=True)  # fmt: skip
         processes.append(inbox)
@@ -294,6 +317,14 @@ def shell(action_port: int, model: str) -> int:
         return 0
     finally:
         stop(started)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def _answers(url: str) -> bool:
