@@ -23,7 +23,7 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 # Everything that changes the trained model.
 TRAIN_INPUTS := config.yml domain.yml $(shell find data bot/rasa_plugins/nlu -type f \( -name '*.yml' -o -name '*.jsonl' -o -name '*.py' \) 2>/dev/null)
 
-.PHONY: help setup run shell train test lint format validate test-stories nlu-eval bench-nlu bench-reset-timing insights retrain pytest e2e-deps widget widget-check screenshots clean lock
+.PHONY: help setup run run-production scale-deps deploy-check shell train test lint format validate test-stories nlu-eval bench-nlu bench-reset-timing bench-load insights retrain pytest e2e-deps widget widget-check screenshots clean lock
 
 help:
 	@echo "make run        set up, train if needed, start the assistant (Ctrl-C stops)"
@@ -32,6 +32,8 @@ help:
 	@echo "make train      train the model if data or config changed"
 	@echo "make bench-nlu  accuracy, macro-F1, fallback sweep on held-out and real dev data"
 	@echo "make bench-reset-timing  reset reply timing, account vs no account"
+	@echo "make bench-load this assistant vs the stock Rasa bot under 20 concurrent customers"
+	@echo "make run-production  2 Rasa + 2 action servers behind nginx on PostgreSQL/Redis/RabbitMQ"
 	@echo "make lint       ruff check + format check;  make format  fix formatting"
 	@echo "make retrain    train a candidate, keep it only if no metric drops (weekly routine)"
 	@echo "make insights   report (charts) and review file from the tracker store; SINCE=YYYY-MM-DD"
@@ -76,11 +78,21 @@ run: $(MODEL)
 	  --web-port $(WEB_PORT) --endpoints $(ENDPOINTS) --credentials $(CREDENTIALS) \
 	  --model $(MODEL)
 
+# The production profile on this machine: N Rasa processes and M action servers behind nginx,
+# on PostgreSQL, Redis and RabbitMQ (variables: README "Scaling out").
+RASA_PROCESSES ?= 2
+ACTION_SERVERS ?= 2
+PROD_PORT      ?= 8080
+run-production: $(MODEL)
+	$(PY) -m bot db upgrade
+	$(PY) -m bot.modelops.cluster --rasa $(RASA_PROCESSES) --actions $(ACTION_SERVERS) \
+	  --port $(PROD_PORT) --model $(MODEL)
+
 shell: $(MODEL)
 	$(PY) -m bot shell --action-port $(ACTION_PORT) --model $(MODEL)
 
 # --- checks -----------------------------------------------------------------------------
-test: setup lint validate train test-stories nlu-eval e2e-deps pytest
+test: setup lint validate train test-stories nlu-eval e2e-deps scale-deps pytest
 
 lint: setup
 	$(BIN)/ruff check .
@@ -120,6 +132,11 @@ insights: setup
 bench-reset-timing: setup
 	$(PY) -m bot bench reset-timing --tries 50
 
+CONCURRENCY   ?= 20
+CONVERSATIONS ?= 80
+bench-load: $(MODEL)
+	$(PY) -m bot bench load --concurrency $(CONCURRENCY) --conversations $(CONVERSATIONS)
+
 pytest: $(MODEL)
 	$(BIN)/pytest tests
 
@@ -128,6 +145,21 @@ e2e-deps:
 	@test -x /usr/bin/chromium || { echo "installing chromium for the browser tests"; \
 	  (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || \
 	  echo "WARNING: chromium could not be installed; browser tests will be skipped"; }
+
+# The scale-out test runs nginx (Debian's package, started as a child process, never the
+# system service).
+scale-deps:
+	@command -v nginx >/dev/null || { echo "installing nginx for the production-profile test"; \
+	  (apt-get update -qq && apt-get install -y -qq nginx >/dev/null) || \
+	  echo "WARNING: nginx could not be installed; the production-profile test will be skipped"; }
+
+# What can be checked of deploy/ without a Docker engine or a cluster.
+deploy-check: setup
+	$(PY) -c 'import glob, yaml; [yaml.safe_load(open(f)) for f in glob.glob("deploy/**/*.yml", recursive=True)]; print("deploy/*.yml: valid YAML")'
+	@if docker compose version >/dev/null 2>&1; then \
+	  SIGNIN_SECRET_KEY=x ACTION_SERVER_TOKEN=x POSTGRES_PASSWORD=x RABBITMQ_PASSWORD=x \
+	  docker compose -f deploy/docker-compose.yml config --quiet && echo "docker compose config: ok"; \
+	else echo "docker compose is not available: compose file checked as YAML only"; fi
 
 # The chat widget: built from web/src with Node (the built file is committed, so running
 # the assistant never needs Node).

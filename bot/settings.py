@@ -291,23 +291,29 @@ def _is_local_sqlite(url: str) -> bool:
 
 
 def local_secret(path: Path) -> str:
-    """A random secret kept in a file only the owner can read, made on first use.
-
-    For development runs that have no deployment secret: the action-server token
-    (`var/action-server.token`) and the web-chat session key (`var/chat-session.key`).
-    """
-    try:
-        secret = path.read_text(encoding="utf-8").strip()
-        if len(secret) >= 32:
-            return secret
-    except OSError:
-        pass
-    secret = secrets.token_urlsafe(32)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(secret)
-    return secret
+    """A random secret kept in a file only the owner can read, made on first use (owner-only,
+    exclusively, so two processes starting at once agree); for development runs without a
+    deployment secret: the action-server token and the web-chat session key."""
+    for _ in range(50):
+        try:
+            token = path.read_text(encoding="utf-8").strip()
+            if len(token) >= 32:
+                return token
+            if token:  # a short, hand-made file: replace it
+                path.unlink(missing_ok=True)
+        except FileNotFoundError:
+            pass
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            time.sleep(0.05)  # another process is writing it
+            continue
+        token = secrets.token_urlsafe(32)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(token)
+        return token
+    raise SettingsError(f"could not read or create {path}")
 
 
 def check_safe_deployment(

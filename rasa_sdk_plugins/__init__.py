@@ -2,9 +2,14 @@
 
 It makes every way of starting the action server in this project's environment, including
 plain `rasa run actions`, require the shared secret: see `bot.rasa_plugins.action_auth`.
+It also makes loopback the default address (rasa_sdk's own default is 0.0.0.0): the action
+server answers only Rasa, so it listens beyond this machine only when SANIC_HOST says so
+(and then ACTION_SERVER_TOKEN must be set).
 """
 
 from __future__ import annotations
+
+import os
 
 import pluggy
 from sanic import Sanic
@@ -17,6 +22,8 @@ hookimpl = pluggy.HookimplMarker("rasa_sdk")
 class _ActionServerAuth:
     @hookimpl
     def attach_sanic_app_extensions(self, app: Sanic) -> None:
+        # rasa_sdk reads SANIC_HOST right after this hook (rasa_sdk 3.6 endpoint.run)
+        os.environ.setdefault("SANIC_HOST", "127.0.0.1")
         require_token(app, token_from())
 
 

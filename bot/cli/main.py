@@ -29,6 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code."""
+    load_argv = modelops.bench_load_argv(list(sys.argv[1:] if argv is None else argv))
+    if load_argv is not None:
+        return modelops.cmd_bench_load(None, argparse.Namespace(rest=load_argv))
     parser = build_parser()
     args = parser.parse_args(argv)
     container = None

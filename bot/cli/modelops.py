@@ -30,6 +30,17 @@ def cmd_bench_nlu(container: Container | None, args: argparse.Namespace) -> int:
     return run_benchmark(args.model, args.data, args.top, args.min_macro_f1, args.report)
 
 
+def cmd_bench_load(container: Container | None, args: argparse.Namespace) -> int:
+    from bot.modelops.bench_load import main as bench_load
+
+    return bench_load(args.rest)
+
+
+def bench_load_argv(argv: list[str]) -> list[str] | None:
+    """`bench load ...` passes every option on to the load benchmark's own parser."""
+    return list(argv[2:]) if list(argv[:2]) == ["bench", "load"] else None
+
+
 def register(groups: Any) -> None:
     """Add this module's command groups to the parser."""
     retrain = groups.add_parser(
@@ -62,6 +73,11 @@ def register(groups: Any) -> None:
                      "does the timing of a reset, a verification start or a code resend "
                      "reveal whether an account exists?",
                      needs_container=False)  # fmt: skip
+    load = command(b, "load", cmd_bench_load,
+                   "this assistant and the stock Rasa bot under the same concurrent load "
+                   "(options: python -m bot.modelops.bench_load --help)",
+                   needs_container=False)  # fmt: skip
+    load.add_argument("rest", nargs=argparse.REMAINDER, help="options of the load benchmark")
     timing.add_argument("--tries", type=positive_int, default=50)
     timing.add_argument(
         "--max-diff-ms", type=float, default=None, help="exit 1 when the medians differ by more"

@@ -43,6 +43,8 @@ def cmd_serve(container: Container | None, args: argparse.Namespace) -> int:
         web_port=args.web_port,
         endpoints=args.endpoints,
         credentials=args.credentials,
+        rasa_workers=args.rasa_workers,
+        action_workers=args.action_workers,
     )
 
 
@@ -95,6 +97,10 @@ def register(groups: Any) -> None:
         default="credentials.yml",
         help="credentials.yml (REST + web chat) or credentials.production.yml (web chat only)",
     )
+    serve.add_argument("--rasa-workers", type=positive_int, default=None,
+                       help="Rasa processes (default: one per core, at most 4)")  # fmt: skip
+    serve.add_argument("--action-workers", type=positive_int, default=None,
+                       help="action server processes (default: 2 on 2+ cores)")  # fmt: skip
     shell = groups.add_parser("shell", help="chat with the assistant in this terminal")
     shell.set_defaults(handler=cmd_shell, needs_container=False)
     shell.add_argument("--action-port", type=positive_int, default=5055)

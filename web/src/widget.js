@@ -748,6 +748,11 @@ class ChatWidget {
     }
     const socket = io(this.config.serverUrl, {
       path: this.config.socketPath,
+      // WebSocket first: one connection stays on one server process, so the chat works when
+      // the server runs several workers without sticky sessions (`make run`). Long-polling
+      // only when WebSocket fails, tried again on every (re)connection attempt.
+      transports: ["websocket", "polling"],
+      tryAllTransports: true,
       reconnectionDelay: 1000,
       reconnectionDelayMax: 5000,
       timeout: 10000,
