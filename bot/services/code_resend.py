@@ -8,8 +8,6 @@ last digits, where an operator can see them); email codes through the mailer.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import math
 import secrets
 from collections.abc import Callable
@@ -27,6 +25,7 @@ from bot.domain.ports import (
     SmsDeliveryError,
     SmsSender,
 )
+from bot.services.keyed_hash import KeyedHasher
 from bot.services.timing import padded
 from bot.settings import Vendor
 
@@ -66,7 +65,7 @@ class CodeResendService:
         self._rates = rate_log
         self._audit = audit
         self._vendor = vendor
-        self._secret = secret_key.encode()
+        self._hasher = KeyedHasher(secret_key)
         self._clock = clock
 
     def resend(self, email: str, method: str | None, conversation_id: str) -> ResendResult:
@@ -84,7 +83,7 @@ class CodeResendService:
         if method == "totp":
             return ResendResult("app_codes")  # the app makes codes itself: nothing to send
         now = self._clock()
-        key = hmac.new(self._secret, f"resend:{email}".encode(), hashlib.sha256).hexdigest()
+        key = self._hasher.hash("resend", email)
         last = self._rates.last("code_resend", key)
         if last is not None and now - last < COOLDOWN:
             remaining = (COOLDOWN - (now - last)).total_seconds()

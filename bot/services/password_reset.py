@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,6 +12,7 @@ from bot.domain.emails import is_valid_email, normalise_email
 from bot.domain.links import AccountLinks
 from bot.domain.model import EmailMessage
 from bot.domain.ports import AuditLog, IdentityDirectory, MailDeliveryError, Mailer, ResetRequestLog
+from bot.services.keyed_hash import KeyedHasher
 from bot.services.timing import padded
 from bot.settings import ResetRules, Vendor
 
@@ -59,12 +58,12 @@ class PasswordResetService:
         self._audit = audit
         self._vendor = vendor
         self._rules = rules
-        self._secret = secret_key.encode("utf-8")
+        self._hasher = KeyedHasher(secret_key)
         self._clock = clock
 
     def email_key(self, email: str) -> str:
         """Keyed hash of an address: lets us count requests without storing addresses."""
-        return hmac.new(self._secret, normalise_email(email).encode(), hashlib.sha256).hexdigest()
+        return self._hasher.plain(normalise_email(email))
 
     def request_reset(self, email: str, conversation_id: str) -> ResetResult:
         """Send a reset link to the account registered with `email`, if there is one.
