@@ -18,8 +18,8 @@ from argon2 import PasswordHasher
 from bot.domain.email_change import ChangeState
 from bot.domain.password_rules import PasswordRules, password_problems
 from bot.domain.ports import AuditLog, EmailChangeStore, Mailer, ResetTokens
+from bot.domain.tokens import hash_token
 from bot.services.notices import send_notice
-from bot.services.recovery import token_hash
 from bot.settings import Vendor
 
 log = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ class AccountLinkService:
     def confirm_email_change(self, token: str) -> LinkResult:
         """The new address confirms; the change then waits out its cooling-off period."""
         now = self._clock()
-        change = self._changes.by_confirm_token(token_hash(token)) if token else None
+        change = self._changes.by_confirm_token(hash_token(token)) if token else None
         if change is None or change.state(now) is not ChangeState.AWAITING_CONFIRMATION:
             return LinkResult(LinkOutcome.INVALID)
         if not self._changes.mark(change.id, "confirmed", now):
@@ -118,7 +118,7 @@ class AccountLinkService:
     def cancel_email_change(self, token: str) -> LinkResult:
         """The old address stops the change (any time before it is applied)."""
         now = self._clock()
-        change = self._changes.by_cancel_token(token_hash(token)) if token else None
+        change = self._changes.by_cancel_token(hash_token(token)) if token else None
         if change is None or not change.is_pending:
             return LinkResult(LinkOutcome.INVALID)
         if not self._changes.mark(change.id, "cancelled", now):

@@ -7,7 +7,6 @@ server-side verification record of this conversation and purpose: nothing the cl
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from bot.domain.ports import (
     Mailer,
     VerificationConsumer,
 )
+from bot.domain.tokens import hash_token
 from bot.services.notices import send_notice
 from bot.settings import ResetRules, Vendor
 
@@ -42,11 +42,6 @@ class UnlockResult:
     was_locked: bool
     after_failed_attempts: bool
     would_unlock_at: datetime | None
-
-
-def token_hash(token: str) -> str:
-    """How link tokens are stored."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 class RecoveryService:
@@ -149,7 +144,7 @@ class RecoveryService:
         confirm, cancel = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         now = self._clock()
         self._changes.add(
-            account.id, new_email, token_hash(confirm), token_hash(cancel), conversation_id,
+            account.id, new_email, hash_token(confirm), hash_token(cancel), conversation_id,
             now, now + timedelta(hours=CONFIRM_HOURS), now + self._cooling_off,
         )  # fmt: skip
         hours = int(self._cooling_off.total_seconds() // 3600)

@@ -6,7 +6,6 @@ that lives in the agent's cookie, so a copy of the database signs nobody in.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -22,6 +21,7 @@ from bot.adapters.sql.rate_log import SqlRateLog
 from bot.adapters.sql.tables import agent_sessions, agents
 from bot.domain.clock import utcnow
 from bot.domain.model import AgentSession
+from bot.domain.tokens import hash_token
 
 MIN_PASSWORD_LENGTH = 12
 SESSION_LIFETIME = timedelta(hours=8)
@@ -35,10 +35,6 @@ class AgentExistsError(ValueError):
 def normalise_email(email: str) -> str:
     """The form in which agent emails are stored and compared."""
     return email.strip().lower()
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 class SqlAgentStore:
@@ -146,7 +142,7 @@ class SqlAgentStore:
             conn.execute(delete(agent_sessions).where(agent_sessions.c.expires_at <= now))
             conn.execute(
                 insert(agent_sessions).values(
-                    token_hash=_token_hash(token),
+                    token_hash=hash_token(token),
                     agent_email=email,
                     csrf_token=csrf_token,
                     created_at=now,
@@ -161,7 +157,7 @@ class SqlAgentStore:
             return None
         with self._engine.connect() as conn:
             row = conn.execute(
-                select(agent_sessions).where(agent_sessions.c.token_hash == _token_hash(token))
+                select(agent_sessions).where(agent_sessions.c.token_hash == hash_token(token))
             ).first()
         if row is None:
             return None
@@ -174,16 +170,16 @@ class SqlAgentStore:
         """Sign out: the token stops working (unknown tokens are ignored)."""
         with self._engine.begin() as conn:
             conn.execute(
-                delete(agent_sessions).where(agent_sessions.c.token_hash == _token_hash(token))
+                delete(agent_sessions).where(agent_sessions.c.token_hash == hash_token(token))
             )
 
     # --- sign-in throttle ----------------------------------------------------------------------
 
     def record_failed_login(self, email: str) -> None:
         """Count a failed sign-in for this email (whether or not an agent has it)."""
-        self._failures.record(FAILED_LOGIN_KIND, _token_hash(normalise_email(email)), self._clock())
+        self._failures.record(FAILED_LOGIN_KIND, hash_token(normalise_email(email)), self._clock())
 
     def failed_logins(self, email: str, within: timedelta) -> int:
         """Failed sign-ins for this email in the last `within`."""
         since = self._clock() - within
-        return self._failures.count(FAILED_LOGIN_KIND, _token_hash(normalise_email(email)), since)
+        return self._failures.count(FAILED_LOGIN_KIND, hash_token(normalise_email(email)), since)

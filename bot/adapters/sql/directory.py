@@ -7,7 +7,6 @@ class of the same shape.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -27,11 +26,7 @@ from bot.adapters.sql.tables import (
 from bot.domain.clock import utcnow
 from bot.domain.model import Account
 from bot.domain.ports import AccountExistsError
-
-
-def hash_token(token: str) -> str:
-    """The form in which reset tokens are stored."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+from bot.domain.tokens import hash_token
 
 
 class SqlDirectory:
