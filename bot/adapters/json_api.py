@@ -64,8 +64,7 @@ class JsonApiClient:
                                                 auth=self.auth, timeout=self.timeouts.as_tuple(),
                                                 **kwargs)  # fmt: skip
         except requests.RequestException as exc:
-            log.warning("%s %s failed: %s", self.vendor, what, type(exc).__name__)
-            raise self.error(f"{self.vendor}: {type(exc).__name__}") from exc
+            raise transport_failure(self.vendor, self.error, what, exc) from exc
         status = response.status_code
         if status == 404 and missing_ok:
             return None
@@ -84,17 +83,44 @@ class JsonApiClient:
         return self.error(f"{self.vendor}: unexpected response")
 
     def _failure(self, what: str, status: int) -> ExternalSystemUnavailable:
-        if status in (401, 403):
-            log.error("%s refused the %s call (HTTP %s): check the credentials", self.vendor,
-                      what, status)  # fmt: skip
-            return self.error(f"{self.vendor}: credentials refused")
-        if status == 429:
-            log.warning("%s %s: rate limited (HTTP 429)", self.vendor, what)
-            return self.error(f"{self.vendor}: rate limited")
-        log.warning("%s %s: HTTP %s", self.vendor, what, status)
-        if status >= 500:
-            return self.error(f"{self.vendor}: server error {status}")
-        return self.error(f"{self.vendor}: unexpected HTTP {status}")
+        return http_failure(self.vendor, self.error, what, status)
+
+
+def transport_failure(
+    vendor: str,
+    error: type[ExternalSystemUnavailable],
+    what: str,
+    exc: Exception,
+    logger: logging.Logger = log,
+) -> ExternalSystemUnavailable:
+    """The error for a call that got no answer (the exception text holds the URL: only its
+    type is logged, on the adapter's logger)."""
+    logger.warning("%s %s failed: %s", vendor, what, type(exc).__name__)
+    return error(f"{vendor}: {type(exc).__name__}")
+
+
+def http_failure(
+    vendor: str,
+    error: type[ExternalSystemUnavailable],
+    what: str,
+    status: int,
+    detail: str = "",
+    logger: logging.Logger = log,
+) -> ExternalSystemUnavailable:
+    """The error for a non-2xx answer, the same for every vendor: credentials refused,
+    rate limited, server error N, or unexpected HTTP N. `detail` (a vendor's error code) is
+    logged, never a body or URL."""
+    if status in (401, 403):
+        logger.error("%s refused the %s call (HTTP %s %s): check the credentials", vendor, what,
+                  status, detail)  # fmt: skip
+        return error(f"{vendor}: credentials refused")
+    if status == 429:
+        logger.warning("%s %s: rate limited (HTTP 429 %s)", vendor, what, detail)
+        return error(f"{vendor}: rate limited")
+    logger.warning("%s %s: HTTP %s %s", vendor, what, status, detail)
+    if status >= 500:
+        return error(f"{vendor}: server error {status}")
+    return error(f"{vendor}: unexpected HTTP {status}")
 
 
 def parse_time(value: Any) -> datetime | None:

@@ -25,7 +25,7 @@ from urllib.parse import quote
 import requests
 
 from bot.adapters.http import Timeouts, post_once
-from bot.adapters.json_api import parse_time
+from bot.adapters.json_api import http_failure, parse_time, transport_failure
 from bot.domain.model import Account
 from bot.domain.ports import IdentityUnavailableError
 
@@ -166,30 +166,16 @@ class OktaDirectory:
                     timeout=self._timeouts.as_tuple(),
                 )
         except requests.RequestException as exc:
-            # The exception text holds the URL, which may hold an email address: log the type.
-            log.warning("Okta %s failed: %s", what, type(exc).__name__)
-            raise IdentityUnavailableError(f"okta: {type(exc).__name__}") from exc
+            # The exception text holds the URL, which may hold an email address.
+            raise transport_failure("okta", IdentityUnavailableError, what, exc, log) from exc
         status = response.status_code
         if 200 <= status < 300:
             return response
         if status == 404 and method == "GET":
             return None
-        error_code = _error_code(response)
-        if status in (401, 403):
-            log.error(
-                "Okta refused the %s call (HTTP %s %s): check the API token and its admin role",
-                what,
-                status,
-                error_code,
-            )
-            raise IdentityUnavailableError("okta: credentials refused")
-        if status == 429:
-            log.warning("Okta %s: rate limited (HTTP 429 %s)", what, error_code)
-            raise IdentityUnavailableError("okta: rate limited")
-        log.warning("Okta %s: HTTP %s %s", what, status, error_code)
-        if status >= 500:
-            raise IdentityUnavailableError(f"okta: server error {status}")
-        raise IdentityUnavailableError(f"okta: unexpected HTTP {status}")
+        raise http_failure(
+            "okta", IdentityUnavailableError, what, status, _error_code(response), log
+        )
 
 
 def _user_path(account_id: str) -> str:

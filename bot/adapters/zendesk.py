@@ -50,6 +50,7 @@ from typing import Any
 import requests
 
 from bot.adapters.http import RETRY_STATUSES, Timeouts, post_once
+from bot.adapters.json_api import http_failure, transport_failure
 from bot.domain.model import PRIORITIES, Case, TranscriptLine
 from bot.domain.ports import HelpdeskUnavailableError
 
@@ -286,27 +287,13 @@ def _retry_after(response: requests.Response) -> float | None:
 
 
 def _request_failed(what: str, exc: requests.RequestException) -> HelpdeskUnavailableError:
-    # The exception text holds the URL and may hold more: log the type only.
-    log.warning("Zendesk %s failed: %s", what, type(exc).__name__)
-    return HelpdeskUnavailableError(f"zendesk: {type(exc).__name__}")
+    return transport_failure("zendesk", HelpdeskUnavailableError, what, exc, log)  # type: ignore[return-value]
 
 
 def _refused(response: requests.Response, what: str) -> HelpdeskUnavailableError:
     """The error for a non-2xx answer, logged without secrets or customer text."""
     status = response.status_code
     error, fields = _error_info(response)
-    if status in (401, 403):
-        log.error(
-            "Zendesk refused the %s call (HTTP %s %s): check the agent email, API token and "
-            "that token access is enabled",
-            what,
-            status,
-            error,
-        )
-        return HelpdeskUnavailableError("zendesk: credentials refused")
-    if status == 429:
-        log.warning("Zendesk %s: rate limited (HTTP 429)", what)
-        return HelpdeskUnavailableError("zendesk: rate limited")
     if status == 404 and what != CREATE:  # on the POST a 404 means a wrong base URL
         log.warning("Zendesk %s: ticket not found (HTTP 404 %s)", what, error)
         return HelpdeskUnavailableError("zendesk: ticket not found")
@@ -318,10 +305,8 @@ def _refused(response: requests.Response, what: str) -> HelpdeskUnavailableError
     if status == 422:
         log.warning("Zendesk %s: rejected (HTTP 422 %s, fields: %s)", what, error, fields)
         return HelpdeskUnavailableError("zendesk: ticket rejected")
-    log.warning("Zendesk %s: HTTP %s %s", what, status, error)
-    if status >= 500:
-        return HelpdeskUnavailableError(f"zendesk: server error {status}")
-    return HelpdeskUnavailableError(f"zendesk: unexpected HTTP {status}")
+    # Everything else maps as for every vendor (401/403, 429, 5xx, other).
+    return http_failure("zendesk", HelpdeskUnavailableError, what, status, str(error or ""), log)  # type: ignore[return-value]
 
 
 def _error_info(response: requests.Response) -> tuple[str, str]:
