@@ -209,9 +209,9 @@ class VerificationService:
     def check_code(self, conversation_id: str, typed: str) -> Step:
         """Compare `typed` with the code of this conversation's open check; counts at once."""
         now = self._clock()
-        record = self._open(conversation_id, now)
-        if record is None or record.status is not Status.AWAITING_CODE:
-            return self.current(conversation_id)
+        record = self._store.latest(conversation_id)
+        if record is None or not record.is_live(now) or record.status is not Status.AWAITING_CODE:
+            return self._describe(record, now)
         if self._is_refused(record.subject_key, now):
             return self._refuse(record, now)
         code = extract_code(typed)
@@ -225,9 +225,13 @@ class VerificationService:
     def check_answer(self, conversation_id: str, typed: str) -> Step:
         """Compare `typed` with the fact asked about; never stores the answer."""
         now = self._clock()
-        record = self._open(conversation_id, now)
-        if record is None or record.status is not Status.AWAITING_ANSWERS:
-            return self.current(conversation_id)
+        record = self._store.latest(conversation_id)
+        if (
+            record is None
+            or not record.is_live(now)
+            or record.status is not Status.AWAITING_ANSWERS
+        ):
+            return self._describe(record, now)
         if self._is_refused(record.subject_key, now):
             return self._refuse(record, now)
         kind = record.current_question or ""
@@ -242,11 +246,7 @@ class VerificationService:
 
     def current(self, conversation_id: str) -> Step:
         """What the conversation's verification needs next (for the form)."""
-        now = self._clock()
-        record = self._store.latest(conversation_id)
-        if record is None or record.status in (Status.CANCELLED, Status.USED):
-            return Step(Outcome.ASK_EMAIL)
-        return self._step(record, now)
+        return self._describe(self._store.latest(conversation_id), self._clock())
 
     def for_case(self, conversation_id: str) -> tuple[str, str | None]:
         """The verification line of a handoff case: outcome, and account id if passed."""
@@ -274,23 +274,21 @@ class VerificationService:
 
     # --- helpers ----------------------------------------------------------------------------
 
-    def _open(self, conversation_id: str, now: datetime) -> Verification | None:
-        record = self._store.latest(conversation_id)
-        if record is None or not record.is_live(now):
-            return None
-        return record
+    def _describe(self, record: Verification | None, now: datetime) -> Step:
+        if record is None or record.status in (Status.CANCELLED, Status.USED):
+            return Step(Outcome.ASK_EMAIL)
+        return self._step(record, now)
 
     def _step(self, record: Verification, now: datetime) -> Step:
         status = record.status
-        if status.is_open and now >= record.expires_at:
+        # Open checks and unused passed ones lapse at `expires_at`.
+        if (status.is_open or status is Status.PASSED) and now >= record.expires_at:
             return Step(Outcome.EXPIRED, record.purpose)
         if status is Status.AWAITING_CODE:
             return Step(Outcome.ASK_CODE, record.purpose)
         if status is Status.AWAITING_ANSWERS:
             return Step(Outcome.ASK_QUESTION, record.purpose, record.current_question)
         if status is Status.PASSED:
-            if now >= record.expires_at:
-                return Step(Outcome.EXPIRED, record.purpose)
             return Step(Outcome.PASSED, record.purpose)
         if status is Status.REFUSED:
             return Step(Outcome.REFUSED, record.purpose)

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import html
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 from aiohttp import web
 
 from bot.domain.links import CANCEL_EMAIL_CHANGE_PATH, CONFIRM_EMAIL_PATH, RESET_PATH
-from bot.services.account_links import AccountLinkService, LinkOutcome
+from bot.services.account_links import AccountLinkService, LinkOutcome, LinkResult
 
 ROUTE_NAMES = frozenset({"account_reset", "account_confirm", "account_cancel"})
 INVALID = (
@@ -137,13 +138,20 @@ class _AccountPages:
             "Confirm this address",
         )  # fmt: skip
 
-    async def confirm(self, request: web.Request) -> web.Response:
+    async def _follow(
+        self, request: web.Request, use_link: Callable[[str], LinkResult]
+    ) -> LinkResult | web.Response:
+        """Spend the posted token; the "link not valid" page when that fails."""
         form = await request.post()
-        result = await asyncio.to_thread(
-            self.service.confirm_email_change, str(form.get("token", ""))
-        )
+        result = await asyncio.to_thread(use_link, str(form.get("token", "")))
         if result.outcome is not LinkOutcome.DONE:
             return _page(self.vendor, "Link not valid", f'<p class="error">{_e(INVALID)}</p>', 410)
+        return result
+
+    async def confirm(self, request: web.Request) -> web.Response:
+        result = await self._follow(request, self.service.confirm_email_change)
+        if isinstance(result, web.Response):
+            return result
         return _page(
             self.vendor,
             "Address confirmed",
@@ -161,12 +169,9 @@ class _AccountPages:
         )  # fmt: skip
 
     async def cancel(self, request: web.Request) -> web.Response:
-        form = await request.post()
-        result = await asyncio.to_thread(
-            self.service.cancel_email_change, str(form.get("token", ""))
-        )
-        if result.outcome is not LinkOutcome.DONE:
-            return _page(self.vendor, "Link not valid", f'<p class="error">{_e(INVALID)}</p>', 410)
+        result = await self._follow(request, self.service.cancel_email_change)
+        if isinstance(result, web.Response):
+            return result
         return _page(
             self.vendor,
             "Change stopped",
