@@ -330,7 +330,25 @@ class ChatDeliveryStore(Protocol):
     def prune(self, before: datetime) -> int: ...
 
 
-class Notifier(Protocol):
-    """Tells the team about a new or escalated case (webhook, email)."""
+class NotificationUnavailableError(ExternalSystemUnavailable):
+    """A notification (webhook, email) could not be delivered; it is retried later."""
 
-    def notify(self, case: Case, escalated: bool) -> None: ...
+
+class NotificationSender(Protocol):
+    """One way of telling the team (a webhook, an email address)."""
+
+    target: str  # webhook | email
+
+    def send(self, text: str, case: Case) -> None: ...
+
+
+class NotificationStore(Protocol):
+    """Notifications waiting to be delivered, retried until they are."""
+
+    def add(self, case_id: int, target: str, text: str) -> int: ...
+
+    def pending(self, limit: int = 100) -> list[tuple[int, int, str, str]]: ...
+
+    def mark_sent(self, notification_id: int) -> None: ...
+
+    def mark_failed(self, notification_id: int) -> None: ...

@@ -24,6 +24,7 @@ from bot.domain.ports import (
     IdentityDirectory,
 )
 from bot.domain.support_hours import is_open, wait_sentence
+from bot.services.notifications import NotificationService
 from bot.settings import SupportHours
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ class HandoffService:
         expected_wait_minutes: int,
         clock: Callable[[], datetime],
         directory: IdentityDirectory | None = None,
+        notifications: NotificationService | None = None,
     ) -> None:
         self._store = store
         self._helpdesk = helpdesk
@@ -59,6 +61,7 @@ class HandoffService:
         self._expected_wait = expected_wait_minutes
         self._clock = clock
         self._directory = directory
+        self._notifications = notifications
 
     def hand_off(self, facts: ConversationFacts, deliver: bool = True) -> HandoffResult:
         """Keep the case (one open case per conversation) and send it to the helpdesk.
@@ -89,6 +92,11 @@ class HandoffService:
             delivery="pending" if self._helpdesk.is_external else "local",
         )
         case = self._store.save(draft)
+        escalated = existing is not None and priority_rank(case.priority) < priority_rank(
+            existing.priority
+        )
+        if self._notifications is not None and (existing is None or escalated):
+            self._notifications.queue(case, escalated)
         if self._helpdesk.is_external and deliver:
             case = self._deliver(case)
         offline = facts.channel not in LIVE_CHANNELS or not is_open(self._hours, now)
@@ -127,7 +135,10 @@ class HandoffService:
             return None
 
     def retry_pending(self) -> tuple[int, int]:
-        """Deliver every case the helpdesk has not received: (delivered, still pending)."""
+        """Deliver every case the helpdesk has not received: (delivered, still pending).
+        Notifications still waiting are sent too."""
+        if self._notifications is not None:
+            self._notifications.deliver_pending()
         if not self._helpdesk.is_external:
             return 0, 0
         delivered = failed = 0
@@ -139,7 +150,10 @@ class HandoffService:
         return delivered, failed
 
     def deliver_case(self, case: Case) -> Case:
-        """Send one kept case to the helpdesk (no-op without one)."""
+        """Send one kept case to the helpdesk (no-op without one), and the team's
+        notifications."""
+        if self._notifications is not None:
+            self._notifications.deliver_pending()
         return self._deliver(case) if self._helpdesk.is_external else case
 
     def _deliver(self, case: Case) -> Case:
