@@ -15,6 +15,8 @@ from bot.services.notifications import NotificationService
 from tests.fakes import FakeClock
 from tests.http_fakes import FakeHTTPServer, Reply, local_session
 
+INBOX = "https://help.example.com"
+
 
 def _case(container: Container, clock: FakeClock, priority: str = "normal") -> Case:
     now = clock()
@@ -33,7 +35,7 @@ def test_new_and_escalated_cases_notify_and_failures_are_retried(
             EmailNotifier(container.outbox, "team@example.com", "assistant@example.com"),
         ]
         service = NotificationService(SqlNotificationStore(container.engine, clock),
-                                      container.cases, senders, "https://help.example.com")  # fmt: skip
+                                      container.cases, senders, INBOX)  # fmt: skip
         handoff = HandoffService(container.cases, _NoHelpdesk(), container.settings.vendor
                                  .support_hours, 15, clock, notifications=service)  # fmt: skip
         from bot.domain.conversation import ConversationFacts
@@ -42,7 +44,7 @@ def test_new_and_escalated_cases_notify_and_failures_are_retried(
         result = handoff.hand_off(facts)
         handoff.deliver_case(result.case)  # what the action does after answering
         assert service.deliver_pending() == (1, 0)  # the webhook failed once, now sent
-        [first, second] = hook.requests_to("POST", "/hook")
+        [_failed, second] = hook.requests_to("POST", "/hook")
         body = json.loads(second.body)
         assert body["case"]["id"] == result.case.id
         assert body["text"].startswith(f"New case #{result.case.id} (normal")
@@ -73,7 +75,7 @@ def test_customer_text_cannot_carry_slack_markup(container: Container, clock: Fa
         hook.script("POST", "/hook", Reply(200, "ok"))
         sender = WebhookNotifier(local_session(), f"{hook.url}/hook", Timeouts(1, 2))
         service = NotificationService(SqlNotificationStore(container.engine, clock),
-                                      container.cases, [sender], "https://help.example.com")  # fmt: skip
+                                      container.cases, [sender], INBOX)  # fmt: skip
         case = container.cases.save(_case(container, clock))
         service.queue(case, escalated=False)
         assert service.deliver_pending() == (1, 0)
