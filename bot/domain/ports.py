@@ -41,6 +41,10 @@ class HelpdeskUnavailableError(ExternalSystemUnavailable):
     """The helpdesk did not take the case (down, slow, refused our credentials)."""
 
 
+class TicketGoneError(HelpdeskUnavailableError):
+    """The helpdesk no longer has the case's ticket (deleted): the case is closed instead."""
+
+
 class MailDeliveryError(ExternalSystemUnavailable):
     """The email could not be handed to the mail system."""
 
@@ -283,6 +287,8 @@ class CaseStore(Protocol):
     def unclaimed_since(self, before: datetime) -> list[Case]: ...
 
     def close_deleted(self, helpdesk_id: str, note: str) -> Case | None: ...
+
+    def by_helpdesk_id(self, helpdesk_id: str) -> Case | None: ...
 
 
 class AgentStore(Protocol):

@@ -22,12 +22,15 @@ from bot.domain.ports import (
     Helpdesk,
     HelpdeskUnavailableError,
     IdentityDirectory,
+    TicketGoneError,
 )
 from bot.domain.support_hours import is_open, wait_sentence
 from bot.services.notifications import NotificationService
 from bot.settings import SupportHours
 
 log = logging.getLogger(__name__)
+
+TICKET_DELETED_NOTE = "Closed automatically: the helpdesk ticket was deleted."
 
 
 @dataclass(frozen=True)
@@ -159,6 +162,11 @@ class HandoffService:
     def _deliver(self, case: Case) -> Case:
         try:
             ticket = self._helpdesk.deliver(case)
+        except TicketGoneError:
+            # Deleted in the helpdesk: close the case rather than retry it forever.
+            log.warning("case %s: its helpdesk ticket was deleted; closing the case", case.id)
+            closed = self._store.close_deleted(case.helpdesk_id or "", TICKET_DELETED_NOTE)
+            return closed or case
         except HelpdeskUnavailableError as exc:
             # Nothing is lost: the case stays in the inbox as pending and is retried later.
             log.warning("case %s kept for a later delivery: %s", case.id, exc)

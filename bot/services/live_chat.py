@@ -23,6 +23,7 @@ from bot.domain.live_chat import (
     LIVE_CHANNELS,
     NotLiveError,
     NotYourCaseError,
+    clean_display_name,
     joined_notice,
     released_notice,
     resolved_notice,
@@ -128,6 +129,17 @@ class LiveChatService:
             self._leave(case, name, resolved_notice(name))
         case = self._cases.resolve(case.id, agent, note)
         self._audit.record("case_resolve", "ok", case.conversation_id, actor=agent)
+        return case
+
+    def helpdesk_reply(self, helpdesk_id: str, author: str, text: str) -> Case | None:
+        """A public reply an agent wrote in the external helpdesk: shown in the customer's
+        chat when the case is still open on a live channel. None when it was not sent."""
+        case = self._cases.by_helpdesk_id(helpdesk_id)
+        if case is None or not self.can_chat(case):
+            return None
+        name = clean_display_name(author) or "Support"
+        self._say(case, "agent", name, usable_reply(text))
+        self._audit.record("case_reply", "helpdesk", case.conversation_id, actor=f"zendesk:{name}")
         return case
 
     def prune_deliveries(self) -> int:

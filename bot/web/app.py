@@ -55,6 +55,7 @@ def build_web_app(container: Container, rasa_url: str, host: str = "127.0.0.1") 
     """The inbox under /inbox, the account pages under /account, the demo page under /."""
     from bot.insights.reader import TrackerEventReader, tracker_engine
     from bot.web.account_pages import add_account_routes
+    from bot.web.helpdesk_hooks import add_helpdesk_routes
     from bot.web.inbox import create_app
     from bot.web.inbox.live import ConversationFeed
 
@@ -72,6 +73,8 @@ def build_web_app(container: Container, rasa_url: str, host: str = "127.0.0.1") 
     )
     add_account_routes(app, container.account_links, settings.vendor.name,
                        settings.password_policy.describe())  # fmt: skip
+    zendesk_secret = os.environ.get("SIGNIN_ZENDESK_WEBHOOK_SECRET", "")
+    add_helpdesk_routes(app, container.live_chat, zendesk_secret, container.clock)
     app["account_links"] = container.account_links
     app.on_startup.append(_start_background)
     app.on_cleanup.append(_stop_background)

@@ -179,6 +179,14 @@ class SqlCaseStore:
             ).all()
         return [_case(row) for row in rows]
 
+    def by_helpdesk_id(self, helpdesk_id: str) -> Case | None:
+        """The newest case delivered as this helpdesk ticket."""
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                select(cases).where(cases.c.helpdesk_id == helpdesk_id).order_by(cases.c.id.desc())
+            ).first()
+        return _case(row) if row else None
+
     def close_deleted(self, helpdesk_id: str, note: str) -> Case | None:
         """Resolve the case whose helpdesk ticket was deleted; None when there is none open."""
         with self._engine.connect() as conn:
