@@ -126,3 +126,23 @@ class ActionSaveContact(Action):
             dispatcher.utter_message(response="utter_contact_saved", contact_email=email,
                                      case_number=str(case.id))  # fmt: skip
         return [SlotSet("contact_email", None)]
+
+
+class ActionOfferEmailFollowUp(Action):
+    """Nobody claimed the web-chat case in time (triggered by the web app): say so and
+    offer to continue by email."""
+
+    def name(self) -> str:
+        return "action_offer_email_follow_up"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        try:
+            case = await call_service(get_container().cases.open_case_for, tracker.sender_id)
+        except ServiceUnavailable:
+            return []
+        if case is None or case.status != "open" or case.contact_email:
+            return []
+        dispatcher.utter_message(response="utter_nobody_available", case_number=str(case.id))
+        return [FollowupAction("contact_form")]

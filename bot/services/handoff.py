@@ -103,6 +103,8 @@ class HandoffService:
         if self._helpdesk.is_external and deliver:
             case = self._deliver(case)
         offline = facts.channel not in LIVE_CHANNELS or not is_open(self._hours, now)
+        if offline and not case.contact_email:
+            self._store.mark_follow_up_offered(case.id)
         return HandoffResult(case, wait_sentence(self._hours, now, self._expected_wait),
                              updated=existing is not None,
                              ask_contact=offline and not case.contact_email)  # fmt: skip

@@ -35,6 +35,7 @@ from bot.domain.ports import AuditLog, CaseStore, ChatDeliveryStore, Conversatio
 log = logging.getLogger(__name__)
 
 DELIVERIES_KEPT = timedelta(days=1)
+NOBODY_AVAILABLE_INTENT = "EXTERNAL_nobody_available"
 
 
 class LiveChatService:
@@ -141,6 +142,18 @@ class LiveChatService:
         self._say(case, "agent", name, usable_reply(text))
         self._audit.record("case_reply", "helpdesk", case.conversation_id, actor=f"zendesk:{name}")
         return case
+
+    def offer_follow_up_to_unclaimed(self, timeout: timedelta) -> int:
+        """Web-chat cases nobody claimed within `timeout`: the assistant says so honestly and
+        offers to continue by email (once per case). How many customers were told."""
+        told = 0
+        for case in self._cases.unclaimed_since(self._clock() - timeout):
+            if not self.can_chat(case) or not self._cases.mark_follow_up_offered(case.id):
+                continue
+            for text in self._control.trigger(case.conversation_id, NOBODY_AVAILABLE_INTENT):
+                self._deliveries.add(case.conversation_id, "assistant", "", text)
+            told += 1
+        return told
 
     def prune_deliveries(self) -> int:
         """Forget pushed messages older than a day (the tracker keeps them)."""
