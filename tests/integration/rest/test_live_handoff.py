@@ -159,3 +159,54 @@ def test_rest_customers_are_offered_email_and_the_case_keeps_the_address(
     refused = cli(assistant, "cases", "reply", str(case.id), "--text", "hi", "--agent", AGENT)
     assert refused.returncode == 1 and "follow up by email" in refused.stderr
     assert "bob@example.com" in refused.stderr
+
+
+def test_nobody_claims_in_time_so_the_customer_is_offered_email(
+    assistant: RunningAssistant,
+) -> None:
+    """The web app's round, run here at once: Rasa's API triggers the honest message, and
+    the socket receives it; the customer's address then lands on the case."""
+    from datetime import timedelta
+
+    async def scenario() -> None:
+        client = socketio.AsyncClient(reconnection=False)
+        confirmed: asyncio.Future = asyncio.get_running_loop().create_future()
+        received: list[dict[str, Any]] = []
+        client.on("session_confirm", lambda token: confirmed.done() or confirmed.set_result(token))
+        client.on("bot_uttered", received.append)
+        await client.connect(assistant.rasa_url, transports=["polling"], wait_timeout=20)
+        await client.emit("session_request", {"session_id": None})
+        token = await asyncio.wait_for(confirmed, 20)
+        conversation = token.split("_")[0]
+        await client.emit("user_uttered", {"message": "can a human help me", "session_id": token})
+        await wait_for(received, lambda m: "anything else" in m.get("text", ""), 30)
+
+        live = _live_chat_on(assistant)
+        told = await asyncio.to_thread(live.offer_follow_up_to_unclaimed, timedelta(0))
+        assert told >= 1
+        await wait_for(received, lambda m: "nobody from our team" in m.get("text", ""), 5)
+        await wait_for(received, lambda m: "Which email address" in m.get("text", ""), 5)
+        await client.emit("user_uttered", {"message": "write to me@example.org",
+                                           "session_id": token})  # fmt: skip
+        await wait_for(received, lambda m: "will write to me@example.org" in m.get("text", ""), 30)
+        [case] = [c for c in assistant.container.cases.list()
+                  if c.conversation_id == conversation]  # fmt: skip
+        assert case.contact_email == "me@example.org" and not case.contact_verified
+        again = await asyncio.to_thread(live.offer_follow_up_to_unclaimed, timedelta(0))
+        assert again == 0  # once per case
+        await client.disconnect()
+
+    asyncio.run(scenario())
+
+
+def _live_chat_on(assistant: RunningAssistant) -> Any:
+    """The live-chat service as the web app builds it, on the running assistant."""
+    from bot.adapters.http import make_session
+    from bot.adapters.rasa_api import RasaConversationControl
+    from bot.services.live_chat import LiveChatService
+    from bot.settings import rasa_api_token
+
+    c = assistant.container
+    control = RasaConversationControl(make_session(), assistant.rasa_url, rasa_api_token())
+    return LiveChatService(c.cases, c.agents.display_name, control, c.deliveries, c.audit,
+                           c.clock)  # fmt: skip
