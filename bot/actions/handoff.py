@@ -12,9 +12,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.calls import ServiceUnavailable, call_service
+from bot.actions.email_slot import checked_email
 from bot.bootstrap import get_container
 from bot.domain.conversation import read_conversation
-from bot.domain.emails import find_email
 
 log = logging.getLogger(__name__)
 
@@ -94,11 +94,7 @@ class ValidateContactForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
-        email = find_email(str(slot_value or ""))
-        if email is None:
-            dispatcher.utter_message(response="utter_invalid_email")
-            return {"contact_email": None}
-        return {"contact_email": email}
+        return checked_email("contact_email", slot_value, dispatcher)
 
 
 class ActionSaveContact(Action):

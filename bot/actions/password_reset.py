@@ -10,8 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.calls import ServiceUnavailable, call_service
+from bot.actions.email_slot import checked_email
 from bot.bootstrap import get_container
-from bot.domain.emails import find_email
 from bot.services.password_reset import ResetStatus
 
 
@@ -28,11 +28,7 @@ class ValidatePasswordResetForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
-        email = find_email(str(slot_value or ""))
-        if email is None:
-            dispatcher.utter_message(response="utter_invalid_email")
-            return {"email": None}
-        return {"email": email}
+        return checked_email("email", slot_value, dispatcher)
 
 
 class ActionRequestPasswordReset(Action):

@@ -42,6 +42,20 @@ async def wait_for(
     raise AssertionError(f"nothing matched within {timeout} s: {received}")
 
 
+async def open_chat(
+    assistant: RunningAssistant,
+) -> tuple[socketio.AsyncClient, str, list[dict[str, Any]]]:
+    """A web-chat socket with a new session: (client, signed session token, received)."""
+    client = socketio.AsyncClient(reconnection=False)
+    confirmed: asyncio.Future = asyncio.get_running_loop().create_future()
+    received: list[dict[str, Any]] = []
+    client.on("session_confirm", lambda token: confirmed.done() or confirmed.set_result(token))
+    client.on("bot_uttered", received.append)
+    await client.connect(assistant.rasa_url, transports=["polling"], wait_timeout=20)
+    await client.emit("session_request", {"session_id": None})
+    return client, await asyncio.wait_for(confirmed, 20), received
+
+
 def tracker_events(assistant: RunningAssistant, sender: str) -> list[dict[str, Any]]:
     with sqlite3.connect(assistant.tracker_db) as db:
         rows = db.execute("select data from events where sender_id = ? order by id",
@@ -56,14 +70,7 @@ def test_an_agent_answers_from_the_command_line_and_hands_back(
         assistant.container.agents.add(AGENT, PASSWORD, "Ana")
 
     async def scenario() -> None:
-        client = socketio.AsyncClient(reconnection=False)
-        confirmed: asyncio.Future = asyncio.get_running_loop().create_future()
-        received: list[dict[str, Any]] = []
-        client.on("session_confirm", lambda token: confirmed.done() or confirmed.set_result(token))
-        client.on("bot_uttered", received.append)
-        await client.connect(assistant.rasa_url, transports=["polling"], wait_timeout=20)
-        await client.emit("session_request", {"session_id": None})
-        token = await asyncio.wait_for(confirmed, 20)
+        client, token, received = await open_chat(assistant)
         conversation = token.split("_")[0]
 
         async def say(text: str) -> None:
@@ -169,14 +176,7 @@ def test_nobody_claims_in_time_so_the_customer_is_offered_email(
     from datetime import timedelta
 
     async def scenario() -> None:
-        client = socketio.AsyncClient(reconnection=False)
-        confirmed: asyncio.Future = asyncio.get_running_loop().create_future()
-        received: list[dict[str, Any]] = []
-        client.on("session_confirm", lambda token: confirmed.done() or confirmed.set_result(token))
-        client.on("bot_uttered", received.append)
-        await client.connect(assistant.rasa_url, transports=["polling"], wait_timeout=20)
-        await client.emit("session_request", {"session_id": None})
-        token = await asyncio.wait_for(confirmed, 20)
+        client, token, received = await open_chat(assistant)
         conversation = token.split("_")[0]
         await client.emit("user_uttered", {"message": "can a human help me", "session_id": token})
         await wait_for(received, lambda m: "anything else" in m.get("text", ""), 30)
