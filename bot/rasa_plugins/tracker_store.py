@@ -44,15 +44,16 @@ from sqlalchemy import event
 from sqlalchemy.pool import QueuePool
 
 from bot.domain.redaction import redact_events
-from bot.rasa_plugins import action_client, parse_cache
+from bot.rasa_plugins import action_client, parse_cache, rule_keys
 
 log = logging.getLogger(__name__)
 
 # Every endpoints file of this project names this store, so `rasa run` imports this module:
-# the cheaper action calls and the parse cache are installed here (see
-# bot/rasa_plugins/action_client.py and parse_cache.py).
+# the cheaper action calls, the parse cache and the remembered rule matches are installed
+# here (see bot/rasa_plugins/action_client.py, parse_cache.py and rule_keys.py).
 action_client.install()
 parse_cache.install()
+rule_keys.install()
 
 DEFAULT_CACHE_SIZE = 1000
 
