@@ -81,6 +81,17 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         # under the conversation's lock right after `retrieve`, so it needs no COUNT.
         self._stored: OrderedDict[str, _Stored] = OrderedDict()
         self.cache_hits = self.cache_misses = 0
+        # statements built once (building them is a noticeable part of a turn's CPU)
+        table = self.SQLEvent.__table__
+        self._insert_rows = sa.insert(table)
+        self._newest_id = sa.select(sa.func.max(table.c.id)).where(
+            table.c.sender_id == sa.bindparam("sender")
+        )
+        self._newer_rows = (
+            sa.select(table.c.id, table.c.type_name, table.c.data)
+            .where(table.c.sender_id == sa.bindparam("sender"), table.c.id > sa.bindparam("after"))
+            .order_by(table.c.id)
+        )
         if self.engine.dialect.name == "sqlite":
             # SQLAlchemy 1.4 opens a new SQLite connection per session (NullPool); keep them.
             # Several Rasa processes share the file: WAL lets readers work while one writes,
@@ -114,13 +125,10 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         newer: list[Any] = []
         current = stored.domain is self.domain and len(tracker.events) == stored.count
         if current:
-            with self.session_scope() as session:
-                newer = session.execute(
-                    sa.select(self.SQLEvent.id, self.SQLEvent.type_name, self.SQLEvent.data)
-                    .where(self.SQLEvent.sender_id == sender_id,
-                           self.SQLEvent.id > (stored.last_id or 0))
-                    .order_by(self.SQLEvent.id)
-                ).all()  # fmt: skip
+            with self.engine.connect() as connection:
+                newer = connection.execute(
+                    self._newer_rows, {"sender": sender_id, "after": stored.last_id or 0}
+                ).all()
             # a new session stored elsewhere: a load returns that session only
             current = not any(row.type_name == SessionStarted.type_name for row in newer)
         if not current:
@@ -166,13 +174,14 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         events = list(tracker.events)
         all_events = [e.as_dict() for e in events]
         safe = redact_events(all_events)
-        with self.session_scope() as session:
-            if known is not None:
-                stored = known.count
-            else:
+        if known is not None:
+            stored = known.count
+        else:
+            with self.session_scope() as session:
                 stored = self._event_query(
                     session, sender_id, fetch_events_from_all_sessions=False
                 ).count()
+        with self.engine.begin() as connection:  # commits at the end of the block
             if self.event_broker is not None:
                 for body in safe[stored:]:
                     self.event_broker.publish({"sender_id": sender_id, **body})
@@ -191,15 +200,10 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             ]
             last_id = known.last_id if known else None
             if rows:
-                # one multi-row INSERT in event order (the ORM would add each row alone);
+                # one INSERT executed for all rows, in event order (the ORM adds each alone);
                 # the conversation's lock makes the newest row this turn's last event
-                session.execute(sa.insert(self.SQLEvent.__table__), rows)
-                last_id = session.execute(
-                    sa.select(sa.func.max(self.SQLEvent.id)).where(
-                        self.SQLEvent.sender_id == sender_id
-                    )
-                ).scalar()
-            session.commit()
+                connection.execute(self._insert_rows, rows)
+                last_id = connection.execute(self._newest_id, {"sender": sender_id}).scalar()
         # Otherwise the next turn loads from SQL (and `known` is forgotten: its count is
         # that of this tracker object, which is not kept).
         new_session = stored > 0 and any(isinstance(e, SessionStarted) for e in events[stored:])
