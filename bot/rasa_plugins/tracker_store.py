@@ -6,22 +6,26 @@ Passwords, one-time codes, card numbers and verification answers that customers 
 reach the database or the event broker: see `bot.domain.redaction.redact_events`.
 
 **Trackers kept between turns.** Rasa 3.6 loads a conversation's whole session from SQL on
-every message and replays every event into a new tracker (about a quarter of the server's
-CPU per message). This store keeps, per process, the tracker it has just saved, and hands
-the same object back on the conversation's next message when a cheap query,
-`max(id)` of the conversation's rows, shows that nobody has stored an event since (another
-Rasa process that took a turn of the conversation, the inbox, Rasa's HTTP API). Anything
-else is a normal load from SQL. This is safe with several processes because Rasa holds the
-conversation's lock (file locks or Redis) from loading the tracker to saving it, so no
-other writer can slip in between the check and the save. A tracker is kept only when it is
-exactly what a load from SQL would give:
+every message and replays every event into a new tracker. This store keeps, per process,
+the tracker it has just saved, and hands the same object back on the conversation's next
+message after one cheap query for the conversation's rows stored since (by id): usually
+none; when another Rasa process took a turn of the conversation in between, its rows are
+applied to the kept tracker, redacted as stored, as a load would read them. This is safe
+with several processes because Rasa holds the conversation's lock (file locks or Redis) from
+loading the tracker to saving it, so no other writer can slip in between the query and the
+save. A tracker is kept only when it holds what a load from SQL would give:
 
 - no event of it was changed by redaction (a typed password stays in memory for no longer
   than the turn, and the next turn, actions included, sees the redacted text as before);
-- it was not changed after it was saved (its event count is checked too);
-- no new conversation session started in the turn on top of older events (a load returns
-  the latest session only);
+- it was not changed after it was saved (its event count is checked);
+- no new conversation session started on top of older events (a load returns the latest
+  session only; rows from elsewhere that start a session also mean a load);
 - the model's domain is the one the tracker was built with.
+
+(One difference remains: a conversation's first tracker also holds the
+`action_session_start` step that came before `SessionStarted`, which a load leaves out by
+timestamp; Rasa's own tracker holds it too during that turn, and states and predictions
+start at `SessionStarted` either way.)
 
 At most `tracker_cache_size` conversations are kept per process (default 1000, least
 recently used first out; `0` turns keeping off); `retrieve_full_tracker` always reads SQL.
