@@ -28,7 +28,13 @@ from typing import Any
 
 import yaml
 
-from bot.modelops.faq_fresh import first_replies, load_questions, print_results, score_questions
+from bot.modelops.faq_fresh import (
+    first_replies,
+    load_questions,
+    print_results,
+    response_texts,
+    score_questions,
+)
 from bot.modelops.nlu_metrics import (
     FALLBACK,
     Scores,
@@ -46,6 +52,7 @@ __all__ = ["FALLBACK", "Scores", "print_scores", "run_benchmark", "score"]
 DEFAULT_DEV = "../shared/evaluation/real-dev.tsv"
 DEFAULT_FAQ = "tests/nlu/faq_fresh.yml"
 DEFAULT_FAQ_ANSWERS = "data/nlu/faq.yml"
+DOMAIN_FILE = "domain.yml"
 
 
 @dataclass
@@ -288,7 +295,11 @@ def run_fresh_faq(agent: Any, questions_file: str, answers_file: str, out_dir: s
     questions = load_questions(questions_file)
     parsed = asyncio.run(_parse_all(agent, [q.text for q in questions]))
     results = score_questions(
-        questions, parsed.final, parsed.selected or [], first_replies(answers_file)
+        questions,
+        parsed.final,
+        parsed.selected or [],
+        first_replies(answers_file),
+        response_texts(DOMAIN_FILE),
     )
     print_results(results, questions_file)
     passed = sum(r.passed for r in results)

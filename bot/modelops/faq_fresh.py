@@ -5,7 +5,9 @@ two families' answers both answer it) and the first reply of that family
 (`utter_faq/<family>` in `data/nlu/faq.yml`) states the key fact: one of the `|`-separated
 alternatives of `key_fact`, compared case-insensitively with the answer's template text
 (placeholders such as `{vendor_sign_in_url}` count as written, so a key fact may name the
-placeholder that carries it).
+placeholder that carries it). Where a flow's own first reply answers the question (the
+reset-email tips give the sender and how long a link lasts), `or_flow: {intent: response}`
+accepts that intent, judged on that response's text in `domain.yml`.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class FreshQuestion:
     text: str
     families: tuple[str, ...]
     key_facts: tuple[str, ...]
+    flows: tuple[tuple[str, str], ...] = ()  # (intent, its first response) that also answer
 
     @property
     def family(self) -> str:
@@ -59,7 +62,8 @@ def load_questions(path: str | Path) -> list[FreshQuestion]:
         if not facts:
             raise ValueError(f"{path}: question {item['text']!r} has no key_fact")
         families = tuple(f.strip() for f in str(item["family"]).split("|") if f.strip())
-        questions.append(FreshQuestion(str(item["text"]), families, facts))
+        flows = tuple((str(k), str(v)) for k, v in (item.get("or_flow") or {}).items())
+        questions.append(FreshQuestion(str(item["text"]), families, facts, flows))
     return questions
 
 
@@ -71,6 +75,16 @@ def first_replies(responses_file: str | Path) -> dict[str, str]:
         if name.startswith("utter_faq/") and variants:
             replies[name.split("/", 1)[1]] = str(variants[0].get("text", ""))
     return replies
+
+
+def response_texts(domain_file: str | Path) -> dict[str, str]:
+    """response name -> text of its first variant, from a domain file."""
+    data = yaml.safe_load(Path(domain_file).read_text(encoding="utf-8")) or {}
+    return {
+        name: str(variants[0].get("text", ""))
+        for name, variants in (data.get("responses") or {}).items()
+        if variants
+    }
 
 
 def family_of(response_key: str | None) -> str | None:
@@ -85,17 +99,23 @@ def score_questions(
     intents: Sequence[str],
     selected: Sequence[str | None],
     replies: Mapping[str, str],
+    responses: Mapping[str, str] | None = None,
 ) -> list[FreshResult]:
     """Judge each question from the final intent and the selected `faq/<family>` key.
 
     The family only counts when the final intent is `faq` (a question routed to a flow or
-    the fallback gets no FAQ answer, whatever the selector ranked first).
+    the fallback gets no FAQ answer, whatever the selector ranked first), unless the
+    question names that flow in `or_flow`; `responses` holds the flows' response texts.
     """
     results = []
     for question, intent, key in zip(questions, intents, selected, strict=True):
         picked = family_of(key) if intent == FAQ_INTENT else None
-        right = picked in question.families
-        reply = replies.get(picked if right and picked else question.family, "").lower()
+        flows = dict(question.flows)
+        if intent in flows:
+            right, reply = True, (responses or {}).get(flows[intent], "")
+        else:
+            right = picked in question.families
+            reply = replies.get(picked if right and picked else question.family, "")
         results.append(
             FreshResult(
                 text=question.text,
@@ -103,7 +123,7 @@ def score_questions(
                 intent=intent,
                 selected=picked,
                 right_family=right,
-                states_fact=any(fact.lower() in reply for fact in question.key_facts),
+                states_fact=any(fact.lower() in reply.lower() for fact in question.key_facts),
             )
         )
     return results

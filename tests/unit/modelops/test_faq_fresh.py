@@ -12,6 +12,7 @@ from bot.modelops.faq_fresh import (
     FreshQuestion,
     first_replies,
     load_questions,
+    response_texts,
     score_questions,
 )
 from bot.settings import PROJECT_ROOT
@@ -75,6 +76,21 @@ def test_an_alternative_family_is_judged_on_its_own_answer() -> None:
     assert fails.right_family and not fails.passed
 
 
+def test_a_flow_named_in_or_flow_passes_on_its_own_first_reply() -> None:
+    question = FreshQuestion(
+        "how long is a reset link good for",
+        ("how_password_recovery_works",),
+        ("minutes",),
+        (("reset_email_missing", "utter_reset_email_tips"),),
+    )
+    responses = {"utter_reset_email_tips": "each link works for 30 minutes", "utter_x": "no"}
+    passes, wrong_flow = score_questions(
+        [question, question], ["reset_email_missing", "cant_login"], [None, None], {}, responses
+    )
+    assert passes.passed
+    assert not wrong_flow.right_family
+
+
 def test_load_questions_rejects_a_question_without_key_fact(tmp_path: Path) -> None:
     path = tmp_path / "fresh.yml"
     path.write_text("questions:\n  - {text: hi, family: a, key_fact: ''}\n", encoding="utf-8")
@@ -106,12 +122,12 @@ def test_every_key_fact_is_in_the_first_reply_of_each_accepted_family(
     questions: list[FreshQuestion],
 ) -> None:
     replies = {family: text.lower() for family, text in first_replies(FAQ_FILE).items()}
+    responses = response_texts(PROJECT_ROOT / "domain.yml")
     for question in questions:
-        for family in question.families:
-            assert any(fact.lower() in replies[family] for fact in question.key_facts), (
-                family,
-                question.text,
-            )
+        texts = [replies[f] for f in question.families]
+        texts += [responses[r].lower() for _intent, r in question.flows]
+        for text in texts:
+            assert any(fact.lower() in text for fact in question.key_facts), question.text
 
 
 def test_fresh_questions_are_not_training_lines(questions: list[FreshQuestion]) -> None:
