@@ -11,6 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions.calls import ServiceUnavailable, call_service
 from bot.actions.email_slot import checked_email
+from bot.actions.typed_answers import typed_code, typed_email
 from bot.bootstrap import get_container
 from bot.services.password_reset import ResetStatus
 
@@ -29,6 +30,25 @@ class ValidatePasswordResetForm(FormValidationAction):
         domain: DomainDict,
     ) -> dict[str, Any]:
         return checked_email("email", slot_value, dispatcher)
+
+
+class ActionTakeTypedEmail(Action):
+    """Before the reset or code form, when the offer was answered with text instead of "yes":
+    keeps an address typed there (the form validates it on activation, so it is not asked
+    again) and says that a code typed there is not used."""
+
+    def name(self) -> str:
+        return "action_take_typed_email"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        email = typed_email(tracker)
+        if email:
+            return [SlotSet("email", email)]
+        if typed_code(tracker):
+            dispatcher.utter_message(response="utter_code_not_asked_yet")
+        return []
 
 
 class ActionRequestPasswordReset(Action):
