@@ -35,7 +35,7 @@ from bot.domain.model import (
     priority_rank,
 )
 from bot.domain.ports import AgentStore, CaseStore
-from bot.web.inbox import pages
+from bot.web.inbox import conversations, pages
 
 SESSION_COOKIE = "inbox_session"
 LOGIN_CSRF_COOKIE = "inbox_login_csrf"
@@ -355,4 +355,5 @@ def create_app(
     app.router.add_get(r"/inbox/cases/{case_id:\d{1,9}}", inbox.show_case, name="case")
     app.router.add_post(r"/inbox/cases/{case_id:\d{1,9}}/claim", inbox.claim, name="claim")
     app.router.add_post(r"/inbox/cases/{case_id:\d{1,9}}/resolve", inbox.resolve, name="resolve")
+    conversations.add_routes(app)
     return app
