@@ -89,6 +89,19 @@ def cmd_show(container: Container | None, args: argparse.Namespace) -> int:
     return 0
 
 
+def _report_served(store: Any, release: str) -> None:
+    """Wait for a running assistant (if any) to serve `release`, and say so."""
+    from bot.modelops.retrain import wait_until_served
+
+    served = wait_until_served(store, release, timeout=90)
+    if served is None:
+        print("no running assistant found; `make run` serves it")
+    elif served:
+        print("the running assistant now serves it (no restart)")
+    else:
+        print("warning: the running assistant has not loaded it yet", file=sys.stderr)
+
+
 def cmd_promote(container: Container | None, args: argparse.Namespace) -> int:
     from bot.modelops.releases import ReleaseError
 
@@ -104,7 +117,8 @@ def cmd_promote(container: Container | None, args: argparse.Namespace) -> int:
               "--force to serve it anyway", file=sys.stderr)  # fmt: skip
         return 1
     store.promote(card.id, args.reason or ("forced" if args.force else "promoted by hand"))
-    print(f"release {card.id} is now current; a running assistant loads it within one pull")
+    print(f"release {card.id} is now current")
+    _report_served(store, card.id)
     return 0
 
 
@@ -118,7 +132,8 @@ def cmd_rollback(container: Container | None, args: argparse.Namespace) -> int:
     except ReleaseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"rolled back from {before} to {card.id}; a running assistant loads it within one pull")
+    print(f"rolled back from {before} to {card.id}")
+    _report_served(store, card.id)
     return 0
 
 

@@ -124,10 +124,9 @@ def serves_current_release(model: str) -> bool:
     return path.resolve() == store.current_archive.resolve() and store.current_id() is not None
 
 
-def model_server_command(port: int, status_file: Path) -> list[str]:
+def model_server_command(port: int) -> list[str]:
     """The model server the Rasa processes pull the current release from."""
-    return [sys.executable, "-m", "bot.modelops.model_server", "--port", str(port),
-            "--status-file", str(status_file)]  # fmt: skip
+    return [sys.executable, "-m", "bot.modelops.model_server", "--port", str(port)]
 
 
 def action_server_command(port: int) -> list[str]:
@@ -241,7 +240,6 @@ def serve(
         print(f"error: no trained model at {model}; run `make train` first", file=sys.stderr)
         return 1
     processes: list[subprocess.Popen] = []
-    status_files: list[Path] = []
     stopping = False
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -273,13 +271,10 @@ def serve(
               "loading the model) ...", flush=True)  # fmt: skip
         models_url = None
         if serves_current_release(model):
-            from bot.modelops.retrain import STATUS_FILE
-
             model_port = _free_port()
-            model_server = subprocess.Popen(model_server_command(model_port, STATUS_FILE),
-                                            env=env, start_new_session=True)  # fmt: skip
+            model_server = subprocess.Popen(model_server_command(model_port), env=env,
+                                            start_new_session=True)  # fmt: skip
             processes.append(model_server)
-            status_files.append(STATUS_FILE)
             if not wait_until_up(f"http://127.0.0.1:{model_port}/status", model_server, 30):
                 print("error: the model server did not start", file=sys.stderr)
                 return 0 if stopping else 1
@@ -340,8 +335,6 @@ def serve(
         if processes:
             print("stopping ...", flush=True)
         stop(processes)
-        for status_file in status_files:
-            status_file.unlink(missing_ok=True)
 
 
 def shell(action_port: int, model: str) -> int:

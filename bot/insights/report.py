@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import sys
 import time
@@ -557,6 +558,14 @@ def _yaml_string(text: str) -> str:
     return dumped.strip()
 
 
+def conversation_link(conversation_id: str) -> str:
+    """The inbox page of a conversation (SIGNIN_PUBLIC_URL, else the local web app)."""
+    from urllib.parse import quote
+
+    base = (os.environ.get("SIGNIN_PUBLIC_URL") or "http://127.0.0.1:5080").rstrip("/")
+    return f"{base}/inbox/conversations/{quote(conversation_id, safe='')}"
+
+
 def _comment(item: ReviewItem) -> str:
     confidence = "unknown" if item.confidence is None else f"{item.confidence:.2f}"
     suggested = item.suggested_intent or "(none)"
@@ -569,6 +578,7 @@ def _comment(item: ReviewItem) -> str:
     ]
     if item.occurrences > 1:
         parts.append(f"seen {item.occurrences} times")
+    parts.append(conversation_link(" ".join(item.conversation_id.split())))
     return "# " + " · ".join(parts)
 
 
@@ -610,6 +620,9 @@ def write_review_yaml(
         "# Move each example under its right intent (or delete it), then move this file into",
         "# data/nlu/ and retrain. Suggestions that are not domain intents are under "
         f"{UNKNOWN_INTENT}.",
+        "# Each comment links to the whole conversation in the inbox (or: python -m bot",
+        "# conversations show ID). To keep a share out of training for the gate: python -m bot",
+        "# insights holdout THIS_FILE (it writes data/nlu/reviewed-<date>.yml).",
         'version: "3.1"',
     ]
     if not groups:

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import threading
 import time
 from http import HTTPStatus
@@ -103,24 +105,25 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="serve the current model release to Rasa")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--models", default=None, help=f"default {MODELS_DIR}")
-    parser.add_argument("--status-file", default=None,
-                        help="write {url, pid} here for `make retrain` to find")  # fmt: skip
     args = parser.parse_args(argv)
-    server = ModelServer(
-        ("127.0.0.1", args.port), ReleaseStore(Path(args.models) if args.models else None)
-    )
-    if args.status_file:
-        import os
-
-        path = Path(args.status_file)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"url": f"http://127.0.0.1:{args.port}", "pid": os.getpid()}))
+    store = ReleaseStore(Path(args.models) if args.models else None)
+    server = ModelServer(("127.0.0.1", args.port), store)
+    # `make retrain` finds the running assistant here, to wait until it serves a new release
+    store.server_file.parent.mkdir(parents=True, exist_ok=True)
+    address = {"url": f"http://127.0.0.1:{args.port}", "pid": os.getpid()}
+    store.server_file.write_text(json.dumps(address), encoding="utf-8")
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
     try:
         server.serve_forever(poll_interval=0.5)
     except KeyboardInterrupt:
         pass
     finally:
         server.server_close()
+        try:
+            if json.loads(store.server_file.read_text(encoding="utf-8")).get("pid") == os.getpid():
+                store.server_file.unlink()
+        except (OSError, ValueError):
+            pass
     return 0
 
 

@@ -8,6 +8,7 @@ Layout under `models/`:
     current                                    a text file naming the accepted release id
     current.tar.gz                             the accepted archive (a hard link to it, or a copy)
     promotions.jsonl                           every promotion and rollback, oldest first
+    model-server.json                          address of the running assistant's model server
 
 `<id>` is `<UTC time>-<first 8 hex digits of the data hash>`. Nothing outside `releases/`
 is ever served: `current.tar.gz` is the only archive directly under `models/`, so Rasa's
@@ -143,6 +144,8 @@ class ReleaseStore:
         self.pointer = root / "current"
         self.current_archive = root / f"current{ARCHIVE}"
         self.log = root / "promotions.jsonl"
+        # where the running assistant's model server says its address (model_server.py)
+        self.server_file = root / "model-server.json"
 
     # --- reading ------------------------------------------------------------------------
 

@@ -28,14 +28,12 @@ from bot.modelops.releases import ReleaseStore, who
 from bot.modelops.training import TrainingError, train_candidate
 from bot.settings import PROJECT_ROOT
 
-STATUS_FILE = PROJECT_ROOT / "var" / "run" / "model-server.json"
-
 
 def _rasa(*args: str) -> int:
     return subprocess.call([sys.executable, "-m", "rasa", *args], cwd=PROJECT_ROOT)
 
 
-def served_releases(status_file: Path = STATUS_FILE) -> dict[str, str] | None:
+def served_releases(status_file: Path) -> dict[str, str] | None:
     """What each Rasa process of a running assistant last pulled, from its model server's
     `/status` (None when no assistant with a model server runs)."""
     try:
@@ -47,13 +45,13 @@ def served_releases(status_file: Path = STATUS_FILE) -> dict[str, str] | None:
     return {worker: info.get("release", "") for worker, info in data.get("workers", {}).items()}
 
 
-def wait_until_served(release: str, timeout: float = 90.0) -> bool | None:
+def wait_until_served(store: ReleaseStore, release: str, timeout: float = 90.0) -> bool | None:
     """Wait until every Rasa process of the running assistant serves `release`.
 
     Returns None when no assistant is running, else whether they all did in time."""
     deadline = time.monotonic() + timeout
     while True:
-        served = served_releases()
+        served = served_releases(store.server_file)
         if served is None:
             return None
         if served and all(value == release for value in served.values()):
@@ -126,7 +124,7 @@ def run_retrain(
         return 1
     store.promote(candidate.id, "accepted by the gate")
     print(f"\nrelease {candidate.id} is now current (models/current.tar.gz)")
-    served = wait_until_served(candidate.id)
+    served = wait_until_served(store, candidate.id)
     if served is None:
         print("no running assistant found; `make run` serves the new release")
     elif served:

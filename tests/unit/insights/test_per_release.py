@@ -170,3 +170,21 @@ def test_a_conversation_becomes_a_test_story() -> None:
         {"active_loop": "password_reset_form"},
         {"slot_was_set": [{"email": "name@example.com"}]},
     ]
+
+
+def test_review_file_keeps_entities_and_links_the_conversation(tmp_path: Path) -> None:
+    from bot.insights.metrics import review_items
+    from bot.insights.report import write_review_yaml
+
+    conv = conversation("conv 7/x", [
+        user("reset pw for jane@corp.com on chrome", "nlu_fallback", 0.2, "m", T0,
+             [{"entity": "email", "value": "jane@corp.com"},
+              {"entity": "browser", "value": "chrome"},
+              {"entity": "verification_answer", "value": "on"}]),
+    ])  # fmt: skip
+    out = tmp_path / "review.yml"
+    write_review_yaml(review_items([conv]), out, {"forgot_password", "out_of_scope"})
+    text = out.read_text()
+    assert '"reset pw for [name@example.com](email) on [chrome](browser)"' in text
+    assert "/inbox/conversations/conv%207%2Fx" in text
+    assert "jane@corp.com" not in text
