@@ -19,9 +19,12 @@ from sqlalchemy.engine import Engine
 from bot.adapters.builtin import NullHelpdesk, SettingsStatusSource
 from bot.adapters.http import Timeouts, make_session
 from bot.adapters.mail_queue import QueuedMailer
+from bot.adapters.rasa_api import RasaConversationControl
 from bot.adapters.smtp import SmtpMailer
+from bot.adapters.sql.agent_store import SqlAgentStore
 from bot.adapters.sql.audit import SqlAuditLog
 from bot.adapters.sql.case_store import SqlCaseStore
+from bot.adapters.sql.chat_deliveries import SqlChatDeliveries
 from bot.adapters.sql.directory import SqlDirectory, SqlResetRequestLog
 from bot.adapters.sql.email_change_store import SqlEmailChangeStore
 from bot.adapters.sql.engine import create_engine, init_schema
@@ -30,15 +33,30 @@ from bot.adapters.sql.rate_log import SqlRateLog
 from bot.adapters.sql.verification_store import SqlVerificationStore
 from bot.domain.clock import utcnow
 from bot.domain.links import AccountLinks
-from bot.domain.ports import Helpdesk, IdentityDirectory, Mailer, SmsSender, StatusSource
+from bot.domain.ports import (
+    ConversationControl,
+    Helpdesk,
+    IdentityDirectory,
+    Mailer,
+    SmsSender,
+    StatusSource,
+)
 from bot.services.account_links import AccountLinkService
 from bot.services.accounts import AccountAdminService
 from bot.services.code_resend import CodeResendService
 from bot.services.handoff import HandoffService
+from bot.services.live_chat import LiveChatService
 from bot.services.password_reset import PasswordResetService
 from bot.services.recovery import RecoveryService
 from bot.services.verification import VerificationService
-from bot.settings import Settings, check_safe_deployment, get_settings, tracker_store_url
+from bot.settings import (
+    Settings,
+    check_safe_deployment,
+    get_settings,
+    rasa_api_token,
+    rasa_url,
+    tracker_store_url,
+)
 
 
 @dataclass
@@ -64,6 +82,9 @@ class Container:
     code_resend: CodeResendService
     account_links: AccountLinkService
     accounts: AccountAdminService
+    agents: SqlAgentStore
+    deliveries: SqlChatDeliveries
+    live_chat: LiveChatService
     clock: Callable[[], datetime]
 
 
@@ -73,12 +94,14 @@ def build_container(
     clock: Callable[[], datetime] = utcnow,
     queue_mail: bool = False,
     mailer: Mailer | None = None,
+    control: ConversationControl | None = None,
 ) -> Container:
     """Create the adapters chosen by `settings` and the services on top of them.
 
     `queue_mail`: hand emails to a background thread (servers do, so that mail never
     delays a reply); off, `send` delivers before returning (command line, tests).
     `mailer`: deliver through this instead of the backend the settings choose (benchmarks).
+    `control`: reach conversations through this instead of Rasa's HTTP API (tests).
     """
     engine = engine or create_engine(settings.database_url)
     init_schema(engine)
@@ -130,6 +153,10 @@ def build_container(
     rate_log = SqlRateLog(engine)
     email_changes = SqlEmailChangeStore(engine)
     cases = SqlCaseStore(engine, clock)
+    agents = SqlAgentStore(engine, clock)
+    deliveries = SqlChatDeliveries(engine, clock)
+    if control is None:
+        control = RasaConversationControl(make_session(), rasa_url(), rasa_api_token())
     verification = VerificationService(
         directory=directory,
         store=store,
@@ -207,6 +234,9 @@ def build_container(
             clock=clock,
         ),
         accounts=AccountAdminService(builtin, store, verification.fact_hash, clock),
+        agents=agents,
+        deliveries=deliveries,
+        live_chat=LiveChatService(cases, agents.display_name, control, deliveries, audit, clock),
         clock=clock,
     )
 

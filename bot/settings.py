@@ -112,6 +112,12 @@ class HandoffSettings:
 
     expected_wait_minutes: int = 15
     require_consent: bool = False
+    # Within support hours, a live-chat case nobody has claimed after this many minutes gets
+    # the customer an honest "nobody is free" and the offer to continue by email.
+    claim_timeout_minutes: int = 10
+    # Tell the team about new and escalated cases: an address to email (optional). A webhook
+    # URL (Slack-compatible JSON) comes from SIGNIN_NOTIFY_WEBHOOK_URL (it is a secret).
+    notify_email: str = ""
 
 
 @dataclass(frozen=True)
@@ -206,6 +212,28 @@ def _vendor(raw: Mapping[str, Any]) -> Vendor:
             closes=_parse_time(hours.get("close", "18:00"), "vendor.support_hours.close"),
         ),
     )
+
+
+RASA_API_TOKEN_FILE = PROJECT_ROOT / "var" / "rasa-api.token"
+
+
+def rasa_url(env: Mapping[str, str] | None = None) -> str:
+    """Where the inbox and the command line reach Rasa's HTTP API (SIGNIN_RASA_URL)."""
+    env = os.environ if env is None else env
+    return (env.get("SIGNIN_RASA_URL") or "http://127.0.0.1:5005").rstrip("/")
+
+
+def rasa_api_token(env: Mapping[str, str] | None = None) -> str:
+    """The token Rasa's HTTP API requires (RASA_API_TOKEN; on a development machine a local
+    secret under var/ that `make run` and the command line share)."""
+    env = os.environ if env is None else env
+    return env.get("RASA_API_TOKEN") or local_secret(RASA_API_TOKEN_FILE)
+
+
+def notify_webhook_url(env: Mapping[str, str] | None = None) -> str:
+    """Where new and escalated cases are posted (SIGNIN_NOTIFY_WEBHOOK_URL), or ""."""
+    env = os.environ if env is None else env
+    return env.get("SIGNIN_NOTIFY_WEBHOOK_URL", "").strip()
 
 
 def tracker_store_url(env: Mapping[str, str] | None = None) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 from types import FrameType
 
 from bot.rasa_plugins.action_auth import TOKEN_ENV, TOKEN_FILE, local_token  # noqa: F401
-from bot.settings import PROJECT_ROOT, tracker_store_url
+from bot.settings import PROJECT_ROOT, rasa_api_token, tracker_store_url
 
 READY_TIMEOUT_SECONDS = 300
 
@@ -47,6 +47,8 @@ def server_environment(
     env.setdefault("SANIC_HOST", "127.0.0.1")  # where rasa_sdk binds the action server
     env.setdefault("SIGNIN_PUBLIC_URL", f"http://127.0.0.1:{web_port}")
     env.setdefault("TRACKER_STORE_URL", tracker_store_url(env))
+    # Rasa's HTTP API (agents' replies, pausing the assistant) needs this token.
+    env.setdefault("RASA_API_TOKEN", rasa_api_token(env))
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
@@ -141,7 +143,9 @@ def rasa_server_command(
     endpoints: str = "endpoints.yml",
     credentials: str = "credentials.yml",
 ) -> list[str]:
-    """The Rasa server with the channels of `credentials` (REST and socketio by default)."""
+    """The Rasa server with the channels of `credentials` (REST and socketio by default)
+    and its HTTP API, which answers only calls carrying the RASA_API_TOKEN (the inbox and
+    the command line use it to pause the assistant and record agents' replies)."""
     return [
         sys.executable, "-m", "rasa", "run",
         "--model", model,
@@ -150,6 +154,7 @@ def rasa_server_command(
         "--credentials", str(PROJECT_ROOT / credentials),
         "--endpoints", str(PROJECT_ROOT / endpoints),
         "--cors", "*",
+        "--enable-api", "--auth-token", rasa_api_token(),
     ]  # fmt: skip
 
 
@@ -309,7 +314,8 @@ def serve(
                 if not stopping:
                     print("error: the balancer did not start", file=sys.stderr)
                 return 0 if stopping else 1
-        inbox = subprocess.Popen(web_server_command(web_port, rasa_port, host), env=env,
+        inbox = subprocess.Popen(web_server_command(web_port, rasa_port, host),
+                                 env={**env, "SIGNIN_RASA_URL": f"http://127.0.0.1:{rasa_port}"},
                                  start_new_session=True)  # fmt: skip
         processes.append(inbox)
         if not wait_until_up(f"http://127.0.0.1:{web_port}/inbox/login", inbox, 60):

@@ -138,3 +138,6 @@ class Case:
     resolution_note: str = ""
     helpdesk_id: str | None = None  # the ticket id once delivered to an external helpdesk
     delivery: str = "local"  # local | pending | delivered
+    live: bool = False  # an agent is chatting with the customer; the assistant is paused
+    contact_email: str | None = None  # where to follow up by email
+    contact_verified: bool = False  # the contact address is the verified account's

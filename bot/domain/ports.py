@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.domain.email_change import EmailChange
+from bot.domain.live_chat import ChatDelivery
 from bot.domain.model import Account, AgentSession, Case, EmailMessage, ServiceStatus, SmsMessage
 from bot.domain.verification import Verification
 
@@ -26,6 +27,10 @@ class ExternalSystemUnavailable(RuntimeError):
 
 class IdentityUnavailableError(ExternalSystemUnavailable):
     """The identity provider could not answer (down, slow, refused our credentials)."""
+
+
+class ConversationUnavailableError(ExternalSystemUnavailable):
+    """The assistant (Rasa) could not record an agent's message or pause the conversation."""
 
 
 class StatusUnavailableError(ExternalSystemUnavailable):
@@ -177,7 +182,12 @@ class AuditLog(Protocol):
     """Where recovery events are recorded."""
 
     def record(
-        self, event: str, outcome: str, conversation_id: str = "", account_id: str | None = None
+        self,
+        event: str,
+        outcome: str,
+        conversation_id: str = "",
+        account_id: str | None = None,
+        actor: str | None = None,
     ) -> None: ...
 
 
@@ -266,6 +276,14 @@ class CaseStore(Protocol):
 
     def resolve(self, case_id: int, agent_email: str, note: str) -> Case: ...
 
+    def set_live(self, case_id: int, live: bool) -> Case: ...
+
+    def set_contact(self, case_id: int, email: str, verified: bool) -> Case: ...
+
+    def unclaimed_since(self, before: datetime) -> list[Case]: ...
+
+    def close_deleted(self, helpdesk_id: str, note: str) -> Case | None: ...
+
 
 class AgentStore(Protocol):
     """Agents of the inbox, their sessions and the sign-in throttle."""
@@ -281,3 +299,38 @@ class AgentStore(Protocol):
     def record_failed_login(self, email: str) -> None: ...
 
     def failed_logins(self, email: str, within: timedelta) -> int: ...
+
+    def display_name(self, email: str) -> str: ...
+
+
+class ConversationControl(Protocol):
+    """Writes to a conversation's tracker from outside it (Rasa's HTTP API): pause or resume
+    the assistant, record what an agent said."""
+
+    def pause(self, conversation_id: str) -> None: ...
+
+    def resume(self, conversation_id: str) -> None: ...
+
+    def record_agent_message(
+        self, conversation_id: str, text: str, author: str, kind: str
+    ) -> None: ...
+
+    def trigger(self, conversation_id: str, intent: str) -> list[str]: ...
+
+
+class ChatDeliveryStore(Protocol):
+    """Messages waiting to be pushed to customers' chat sockets (every Rasa process reads)."""
+
+    def add(self, conversation_id: str, kind: str, author: str, text: str) -> int: ...
+
+    def after(self, last_id: int, limit: int = 100) -> list[ChatDelivery]: ...
+
+    def newest_id(self) -> int: ...
+
+    def prune(self, before: datetime) -> int: ...
+
+
+class Notifier(Protocol):
+    """Tells the team about a new or escalated case (webhook, email)."""
+
+    def notify(self, case: Case, escalated: bool) -> None: ...

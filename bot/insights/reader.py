@@ -158,6 +158,29 @@ class TrackerEventReader:
                 "with this TRACKER_STORE_URL?"
             )
 
+    def events_after(
+        self, sender_id: str, after_id: int = 0, limit: int = 500
+    ) -> list[tuple[int, dict[str, Any]]]:
+        """One conversation's events with a row id above `after_id`, oldest first, as
+        `(row id, event)`; empty while the tracker store has no events table yet. Live views
+        poll this."""
+        query = (
+            select(events_table.c.id, events_table.c.type_name, events_table.c.timestamp,
+                   events_table.c.intent_name, events_table.c.action_name, events_table.c.data)
+            .where(events_table.c.sender_id == sender_id)
+            .where(events_table.c.id > after_id)
+            .order_by(events_table.c.id)
+            .limit(limit)
+        )  # fmt: skip
+        try:
+            with self._engine.connect() as conn:
+                rows = conn.execute(query).all()
+        except OperationalError:
+            if not sa_inspect(self._engine).has_table(events_table.name):
+                return []
+            raise
+        return [(row.id, _parse_event(row)) for row in rows]
+
     @staticmethod
     def _since_clause(since: datetime | None) -> Any:
         if since is None:

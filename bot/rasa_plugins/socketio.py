@@ -165,4 +165,30 @@ class SocketIOInput(RasaSocketIOInput):
 
         sio.on("session_request", session_request, namespace=self.namespace)
         sio.on(self.user_message_evt, handle_message, namespace=self.namespace)
+        self._push_agent_messages(blueprint, sio)
         return blueprint
+
+    def _push_agent_messages(self, blueprint: Blueprint, sio: Any) -> None:
+        """Run the poller that brings agents' replies to this process's sockets."""
+        import asyncio
+
+        from bot.adapters.sql.chat_deliveries import SqlChatDeliveries
+        from bot.adapters.sql.engine import create_engine
+        from bot.rasa_plugins.live_delivery import push_deliveries
+        from bot.settings import get_settings
+
+        async def emit(payload: dict[str, Any], room: str) -> None:
+            await sio.emit(self.bot_message_evt, payload, room=room, namespace=self.namespace)
+
+        tasks: list[asyncio.Task] = []
+
+        async def start(_app: Any, _loop: Any) -> None:
+            store = SqlChatDeliveries(create_engine(get_settings().database_url))
+            tasks.append(asyncio.create_task(push_deliveries(store, emit)))
+
+        async def stop(_app: Any, _loop: Any) -> None:
+            for task in tasks:
+                task.cancel()
+
+        blueprint.listener("after_server_start")(start)
+        blueprint.listener("before_server_stop")(stop)

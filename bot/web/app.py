@@ -8,7 +8,6 @@ import os
 
 from aiohttp import web
 
-from bot.adapters.sql.agent_store import SqlAgentStore
 from bot.bootstrap import Container, get_container
 from bot.settings import check_safe_deployment, get_settings, is_loopback, tracker_store_url
 
@@ -54,14 +53,19 @@ async def _stop_background(app: web.Application) -> None:
 
 def build_web_app(container: Container, rasa_url: str, host: str = "127.0.0.1") -> web.Application:
     """The inbox under /inbox, the account pages under /account, the demo page under /."""
+    from bot.insights.reader import TrackerEventReader, tracker_engine
     from bot.web.account_pages import add_account_routes
     from bot.web.inbox import create_app
+    from bot.web.inbox.live import ConversationFeed
 
     settings = container.settings
     secure = secure_cookies(host)
+    feed = ConversationFeed(lambda: TrackerEventReader(tracker_engine(tracker_store_url())))
     app = create_app(
         container.cases,
-        SqlAgentStore(container.engine, container.clock),
+        container.agents,
+        container.live_chat,
+        feed,
         secure_cookies=secure,
         clock=container.clock,
         title=settings.vendor.name,
@@ -81,7 +85,8 @@ def build_web_app(container: Container, rasa_url: str, host: str = "127.0.0.1") 
 
 
 def run_web(host: str, port: int, rasa_url: str) -> int:
-    """Serve until interrupted."""
+    """Serve until interrupted (agents' replies reach Rasa's API at `rasa_url`)."""
+    os.environ.setdefault("SIGNIN_RASA_URL", rasa_url)
     check_safe_deployment(get_settings(), tracker_store_url(), (host,))
     web.run_app(build_web_app(get_container(), rasa_url, host), host=host, port=port,
                 print=None, handle_signals=True)  # fmt: skip

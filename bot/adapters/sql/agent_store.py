@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -20,6 +21,7 @@ from bot.adapters.sql.engine import as_utc
 from bot.adapters.sql.rate_log import SqlRateLog
 from bot.adapters.sql.tables import agent_sessions, agents
 from bot.domain.clock import utcnow
+from bot.domain.live_chat import clean_display_name, display_name_from_email
 from bot.domain.model import AgentSession
 from bot.domain.tokens import hash_token
 
@@ -30,6 +32,21 @@ FAILED_LOGIN_KIND = "inbox_login_failed"
 
 class AgentExistsError(ValueError):
     """An agent with that email already exists."""
+
+
+class UnknownAgentError(LookupError):
+    """No agent has that email."""
+
+
+@dataclass(frozen=True)
+class AgentInfo:
+    """An agent as `agents list` shows it."""
+
+    email: str
+    display_name: str
+    disabled: bool
+    created_at: datetime
+    sessions: int
 
 
 def normalise_email(email: str) -> str:
@@ -61,12 +78,13 @@ class SqlAgentStore:
         self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(16))
         self._failures = SqlRateLog(engine)
 
-    def add(self, email: str, password: str) -> None:
+    def add(self, email: str, password: str, display_name: str = "") -> None:
         """Add an agent.
 
         Args:
             email: the address the agent signs in with.
             password: at least `MIN_PASSWORD_LENGTH` characters.
+            display_name: the name customers see in the chat (default: from the email).
 
         Raises:
             ValueError: the email is not an address or the password is too short.
@@ -75,26 +93,102 @@ class SqlAgentStore:
         email = normalise_email(email)
         if "@" not in email.strip("@"):
             raise ValueError(f"not an email address: {email!r}")
-        if len(password) < MIN_PASSWORD_LENGTH:
-            raise ValueError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
-        password_hash = self._hasher.hash(password)
+        password_hash = self._hasher.hash(_checked_password(password))
+        name = clean_display_name(display_name) or display_name_from_email(email)
         try:
             with self._engine.begin() as conn:
                 conn.execute(
                     insert(agents).values(
-                        email=email, password_hash=password_hash, created_at=self._clock()
+                        email=email,
+                        password_hash=password_hash,
+                        created_at=self._clock(),
+                        display_name=name,
+                        disabled=False,
                     )
                 )
         except IntegrityError as exc:
             raise AgentExistsError(email) from exc
 
     def exists(self, email: str) -> bool:
-        """Whether an agent signs in with this email."""
+        """Whether an agent (not disabled) signs in with this email."""
         with self._engine.connect() as conn:
             found = conn.execute(
-                select(agents.c.id).where(agents.c.email == normalise_email(email))
+                select(agents.c.id)
+                .where(agents.c.email == normalise_email(email))
+                .where(agents.c.disabled.is_(False))
             ).first()
         return found is not None
+
+    def display_name(self, email: str) -> str:
+        """The name customers see for this agent."""
+        email = normalise_email(email)
+        with self._engine.connect() as conn:
+            name = conn.execute(
+                select(agents.c.display_name).where(agents.c.email == email)
+            ).scalar_one_or_none()
+        return name or display_name_from_email(email)
+
+    def list_agents(self) -> list[AgentInfo]:
+        """Every agent, with the number of sessions that are still valid."""
+        now = self._clock()
+        live = (
+            select(agent_sessions.c.agent_email, func.count().label("n"))
+            .where(agent_sessions.c.expires_at > now)
+            .group_by(agent_sessions.c.agent_email)
+            .subquery()
+        )
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(agents, live.c.n)
+                .outerjoin(live, live.c.agent_email == agents.c.email)
+                .order_by(agents.c.email)
+            ).all()
+        return [
+            AgentInfo(
+                row.email,
+                row.display_name or display_name_from_email(row.email),
+                bool(row.disabled),
+                as_utc(row.created_at),
+                int(row.n or 0),
+            )
+            for row in rows
+        ]
+
+    def disable(self, email: str) -> int:
+        """Stop an agent signing in and end their sessions; the number of sessions ended.
+
+        Raises:
+            UnknownAgentError: no agent has this email.
+        """
+        email = normalise_email(email)
+        with self._engine.begin() as conn:
+            changed = conn.execute(
+                update(agents).where(agents.c.email == email).values(disabled=True)
+            ).rowcount
+            if not changed:
+                raise UnknownAgentError(email)
+            return conn.execute(
+                delete(agent_sessions).where(agent_sessions.c.agent_email == email)
+            ).rowcount
+
+    def set_password(self, email: str, password: str) -> int:
+        """Give an agent a new password and end their sessions; the number ended.
+
+        Raises:
+            UnknownAgentError: no agent has this email.
+            ValueError: the password is too short.
+        """
+        email = normalise_email(email)
+        password_hash = self._hasher.hash(_checked_password(password))
+        with self._engine.begin() as conn:
+            changed = conn.execute(
+                update(agents).where(agents.c.email == email).values(password_hash=password_hash)
+            ).rowcount
+            if not changed:
+                raise UnknownAgentError(email)
+            return conn.execute(
+                delete(agent_sessions).where(agent_sessions.c.agent_email == email)
+            ).rowcount
 
     def verify(self, email: str, password: str) -> bool:
         """Whether `password` is the agent's password.
@@ -105,7 +199,9 @@ class SqlAgentStore:
         email = normalise_email(email)
         with self._engine.connect() as conn:
             stored = conn.execute(
-                select(agents.c.password_hash).where(agents.c.email == email)
+                select(agents.c.password_hash)
+                .where(agents.c.email == email)
+                .where(agents.c.disabled.is_(False))
             ).scalar_one_or_none()
         try:
             self._hasher.verify(stored or self._dummy_hash, password)
@@ -157,7 +253,10 @@ class SqlAgentStore:
             return None
         with self._engine.connect() as conn:
             row = conn.execute(
-                select(agent_sessions).where(agent_sessions.c.token_hash == hash_token(token))
+                select(agent_sessions)
+                .join(agents, agents.c.email == agent_sessions.c.agent_email)
+                .where(agent_sessions.c.token_hash == hash_token(token))
+                .where(agents.c.disabled.is_(False))
             ).first()
         if row is None:
             return None
@@ -183,3 +282,9 @@ class SqlAgentStore:
         """Failed sign-ins for this email in the last `within`."""
         since = self._clock() - within
         return self._failures.count(FAILED_LOGIN_KIND, hash_token(normalise_email(email)), since)
+
+
+def _checked_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+    return password

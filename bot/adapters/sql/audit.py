@@ -24,6 +24,7 @@ class AuditEntry:
     account_id: str | None
     event: str
     outcome: str
+    actor: str | None = None
 
 
 class SqlAuditLog:
@@ -34,9 +35,15 @@ class SqlAuditLog:
         self._clock = clock
 
     def record(
-        self, event: str, outcome: str, conversation_id: str = "", account_id: str | None = None
+        self,
+        event: str,
+        outcome: str,
+        conversation_id: str = "",
+        account_id: str | None = None,
+        actor: str | None = None,
     ) -> None:
-        """Write one entry; never includes an email address or anything the customer typed."""
+        """Write one entry; never includes a customer's address or anything a customer typed
+        (`actor` is the agent who acted, for inbox and command-line actions)."""
         with self._engine.begin() as conn:
             conn.execute(
                 insert(audit_log).values(
@@ -45,6 +52,7 @@ class SqlAuditLog:
                     account_id=account_id,
                     event=event,
                     outcome=outcome,
+                    actor=actor,
                 )
             )
 
@@ -60,6 +68,7 @@ class SqlAuditLog:
                 account_id=r.account_id,
                 event=r.event,
                 outcome=r.outcome,
+                actor=r.actor,
             )
             for r in rows
         ]

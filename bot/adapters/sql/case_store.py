@@ -51,6 +51,9 @@ def _case(row: Row) -> Case:
         resolution_note=row.resolution_note,
         helpdesk_id=row.helpdesk_id,
         delivery=row.delivery,
+        live=bool(row.live),
+        contact_email=row.contact_email,
+        contact_verified=bool(row.contact_verified),
     )
 
 
@@ -154,9 +157,41 @@ class SqlCaseStore:
 
     def resolve(self, case_id: int, agent_email: str, note: str) -> Case:
         """An agent closes a case with a note."""
-        return self._set(case_id, status="resolved", claimed_by=agent_email, resolution_note=note)
+        return self._set(case_id, status="resolved", claimed_by=agent_email, resolution_note=note,
+                         live=False)  # fmt: skip
 
-    def _set(self, case_id: int, **values: str) -> Case:
+    def set_live(self, case_id: int, live: bool) -> Case:
+        """An agent joins (True) or leaves (False) the customer's chat."""
+        return self._set(case_id, live=live)
+
+    def set_contact(self, case_id: int, email: str, verified: bool) -> Case:
+        """Where to follow up by email, and whether that address is proven."""
+        return self._set(case_id, contact_email=email, contact_verified=verified)
+
+    def unclaimed_since(self, before: datetime) -> list[Case]:
+        """Open cases created before `before` that nobody has claimed."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(cases)
+                .where(cases.c.status == "open")
+                .where(cases.c.created_at < before)
+                .order_by(cases.c.id)
+            ).all()
+        return [_case(row) for row in rows]
+
+    def close_deleted(self, helpdesk_id: str, note: str) -> Case | None:
+        """Resolve the case whose helpdesk ticket was deleted; None when there is none open."""
+        with self._engine.connect() as conn:
+            case_id = conn.execute(
+                select(cases.c.id)
+                .where(cases.c.helpdesk_id == helpdesk_id)
+                .where(cases.c.status != "resolved")
+            ).scalar_one_or_none()
+        if case_id is None:
+            return None
+        return self._set(case_id, status="resolved", live=False, resolution_note=note)
+
+    def _set(self, case_id: int, **values: object) -> Case:
         with self._engine.begin() as conn:
             changed = conn.execute(
                 update(cases)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
@@ -170,6 +171,7 @@ audit_log = Table(
     Column("account_id", String(64), nullable=True),
     Column("event", String(50), nullable=False),
     Column("outcome", String(50), nullable=False),
+    Column("actor", String(320), nullable=True),  # the agent, for inbox and CLI actions
 )
 
 # Cases handed to people (the built-in agent inbox reads these).
@@ -192,6 +194,12 @@ cases = Table(
     Column("delivery", String(20), nullable=False, default="local"),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # Live handoff: the agent holding the case is chatting, the assistant is paused.
+    Column("live", Boolean, nullable=False, default=False),
+    # Where to follow up by email when nobody could answer in the chat; `contact_verified`
+    # says whether that address was proven (it is the verified account's address).
+    Column("contact_email", String(320), nullable=True),
+    Column("contact_verified", Boolean, nullable=False, default=False),
 )
 Index("ix_cases_conversation_status", cases.c.conversation_id, cases.c.status)
 
@@ -203,6 +211,8 @@ agents = Table(
     Column("email", String(320), nullable=False, unique=True),
     Column("password_hash", String(255), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("display_name", String(100), nullable=False, default=""),  # shown to customers
+    Column("disabled", Boolean, nullable=False, default=False),
 )
 
 # Signed-in inbox sessions: the cookie holds a random id, the table its hash.
@@ -216,3 +226,32 @@ agent_sessions = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
 )
+
+# What agents (and notices about them) say in a customer's web chat, waiting to be pushed to
+# the customer's socket. Every Rasa process reads new rows and emits them to the sockets of
+# that conversation it holds; the tracker has the same text as a bot event.
+chat_deliveries = Table(
+    "chat_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("conversation_id", String(255), nullable=False),
+    Column("kind", String(20), nullable=False),  # agent | notice
+    Column("author", String(100), nullable=False, default=""),
+    Column("text", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Notifications about new or escalated cases (webhook, email), retried until delivered.
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, nullable=False),
+    Column("target", String(20), nullable=False),  # webhook | email
+    Column("text", Text, nullable=False),
+    Column("status", String(20), nullable=False, default="pending"),  # pending | sent
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+)
+Index("ix_notifications_status", notifications.c.status, notifications.c.id)

@@ -1,4 +1,5 @@
-"""The built-in agent inbox: an aiohttp app that lists cases and lets agents claim and resolve them.
+"""The built-in agent inbox: an aiohttp app that lists cases, lets agents claim them, chat
+live with the customer (`live.py`), hand back to the assistant and resolve them.
 
 Security model, in one place:
 - every route except the sign-in page needs a session (the `inbox_session` cookie holds a
@@ -9,7 +10,9 @@ Security model, in one place:
 - at most `MAX_FAILED_LOGINS` failed sign-ins per email per `FAILED_LOGIN_WINDOW`, counted
   whether or not an agent has that email;
 - every dynamic value on a page is HTML-escaped (see `pages.py`);
-- every response carries a strict Content-Security-Policy, `nosniff`, no referrer and no caching.
+- every response carries a strict Content-Security-Policy, `nosniff`, no referrer and no caching;
+- claiming, replying, handing back and resolving go through `LiveChatService`, which audits
+  who did what.
 
 Store calls are blocking (SQLAlchemy, argon2), so they run in worker threads.
 """
@@ -22,10 +25,12 @@ import re
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from aiohttp import web
 
 from bot.domain.clock import utcnow
+from bot.domain.live_chat import NotYourCaseError
 from bot.domain.model import (
     CASE_STATUSES,
     AgentSession,
@@ -34,8 +39,12 @@ from bot.domain.model import (
     CaseNotFoundError,
     priority_rank,
 )
-from bot.domain.ports import AgentStore, CaseStore
+from bot.domain.ports import AgentStore, CaseStore, ConversationUnavailableError
+from bot.services.live_chat import LiveChatService
 from bot.web.inbox import conversations, pages
+from bot.web.inbox.live import SHUTDOWN_KEY, UNAVAILABLE, ConversationFeed, LiveRoutes
+
+SCRIPT_FILE = Path(__file__).resolve().parent / "inbox.js"
 
 SESSION_COOKIE = "inbox_session"
 LOGIN_CSRF_COOKIE = "inbox_login_csrf"
@@ -115,6 +124,8 @@ class _Inbox:
         self,
         case_store: CaseStore,
         agent_store: AgentStore,
+        live_chat: LiveChatService,
+        feed: ConversationFeed,
         *,
         secure_cookies: bool,
         clock: Callable[[], datetime],
@@ -122,6 +133,8 @@ class _Inbox:
     ) -> None:
         self.cases = case_store
         self.agents = agent_store
+        self.live_chat = live_chat
+        self.feed = feed
         self.secure_cookies = secure_cookies
         self.clock = clock
         self.vendor = title
@@ -269,6 +282,8 @@ class _Inbox:
         status: int = 200,
         note: str = "",
         error: str | None = None,
+        lines: tuple = (),
+        reply_error: str | None = None,
     ) -> web.Response:
         return self.page(
             pages.case_page(
@@ -279,16 +294,35 @@ class _Inbox:
                 vendor=self.vendor,
                 note=note,
                 error=error,
+                can_chat=self.live_chat.can_chat(case),
+                lines=lines,
+                reply_error=reply_error,
             ),
             status,
         )
+
+    async def case_response_with_chat(
+        self,
+        session: AgentSession,
+        case: Case,
+        status: int = 200,
+        note: str = "",
+        error: str | None = None,
+        reply_error: str | None = None,
+    ) -> web.Response:
+        """The case page with the conversation so far (for cases the agent can chat in)."""
+        lines: tuple = ()
+        if self.live_chat.can_chat(case):
+            _last, found = await asyncio.to_thread(self.feed.lines_after, case.conversation_id, 0)
+            lines = tuple(found)
+        return self.case_response(session, case, status, note, error, lines, reply_error)
 
     async def show_case(self, request: web.Request) -> web.Response:
         """GET /inbox/cases/{id}: summary, details, forms, transcript."""
         case = await self.load_case(request)
         if case is None:
             return self.not_found()
-        return self.case_response(request[_SESSION_KEY], case)
+        return await self.case_response_with_chat(request[_SESSION_KEY], case)
 
     async def claim(self, request: web.Request) -> web.Response:
         """POST /inbox/cases/{id}/claim: take an open case."""
@@ -297,15 +331,22 @@ class _Inbox:
         if case is None:
             return self.not_found()
         here = f"/inbox/cases/{case.id}"
-        if case.status == "claimed" and case.claimed_by == session.email:
+        if (
+            case.status == "claimed"
+            and case.claimed_by == session.email
+            and (case.live or not self.live_chat.can_chat(case))
+        ):
             return _redirect(here)
-        if case.status != "open":
+        if case.status != "open" and case.claimed_by != session.email:
             who = f" by {case.claimed_by}" if case.claimed_by else ""
             return self.message(409, "Not claimed", f"Case #{case.id} is {case.status}{who}.", here)
         try:
-            await asyncio.to_thread(self.cases.claim, case.id, session.email)
-        except CaseConflictError:  # another agent was faster
+            await asyncio.to_thread(self.live_chat.take_over, case.id, session.email)
+        except (CaseConflictError, NotYourCaseError):  # another agent was faster
             return self.message(409, "Not claimed", f"Case #{case.id} was just taken.", here)
+        except ConversationUnavailableError:
+            return self.message(503, "Claimed, but not in the chat yet",
+                                f"Case #{case.id} is yours. {UNAVAILABLE}", here)  # fmt: skip
         return _redirect(here)
 
     async def resolve(self, request: web.Request) -> web.Response:
@@ -323,13 +364,28 @@ class _Inbox:
         if len(note) > MAX_NOTE_LENGTH:
             error = f"Keep the note under {MAX_NOTE_LENGTH} characters."
             return self.case_response(session, case, 400, note=note, error=error)
-        await asyncio.to_thread(self.cases.resolve, case.id, session.email, note)
+        try:
+            await asyncio.to_thread(self.live_chat.resolve, case.id, session.email, note)
+        except NotYourCaseError:
+            return self.message(409, "Not resolved",
+                                f"Case #{case.id} is held by {case.claimed_by}.", here)  # fmt: skip
+        except CaseConflictError:
+            return self.message(409, "Already resolved", f"Case #{case.id} is resolved.", here)
+        except ConversationUnavailableError:
+            return self.message(503, "Not resolved", UNAVAILABLE, here)
         return _redirect(here)
+
+    async def script(self, _request: web.Request) -> web.Response:
+        """GET /inbox/static/inbox.js: the live list and chat (same origin for the CSP)."""
+        return web.Response(text=SCRIPT_FILE.read_text(encoding="utf-8"),
+                            content_type="application/javascript")  # fmt: skip
 
 
 def create_app(
     case_store: CaseStore,
     agent_store: AgentStore,
+    live_chat: LiveChatService,
+    feed: ConversationFeed,
     *,
     secure_cookies: bool = False,
     clock: Callable[[], datetime] = utcnow,
@@ -340,13 +396,23 @@ def create_app(
     Args:
         case_store: where cases are read and changed (`SqlCaseStore`).
         agent_store: agents, sessions and the sign-in throttle (`SqlAgentStore`).
+        live_chat: claims, replies, hand-backs and resolutions (`LiveChatService`).
+        feed: the conversations' messages (from the tracker store) for the live chat.
         secure_cookies: mark cookies Secure (set it whenever the inbox is served over HTTPS).
         clock: returns the timezone-aware current time (for case ages).
         title: the vendor name shown in page headers; none when not given.
     """
-    inbox = _Inbox(case_store, agent_store, secure_cookies=secure_cookies, clock=clock, title=title)
+    inbox = _Inbox(case_store, agent_store, live_chat, feed, secure_cookies=secure_cookies,
+                   clock=clock, title=title)  # fmt: skip
+    live = LiveRoutes(inbox, feed, _SESSION_KEY)
     app = web.Application(middlewares=[inbox.require_agent], client_max_size=256 * 1024)
     app.on_response_prepare.append(_security_headers)
+    app[SHUTDOWN_KEY] = asyncio.Event()
+
+    async def end_streams(app: web.Application) -> None:
+        app[SHUTDOWN_KEY].set()
+
+    app.on_shutdown.append(end_streams)
     app.router.add_get(LOGIN_PATH, inbox.login_form, name="login_form")
     app.router.add_post(LOGIN_PATH, inbox.login, name="login")
     app.router.add_post("/inbox/logout", inbox.logout, name="logout")
@@ -355,5 +421,11 @@ def create_app(
     app.router.add_get(r"/inbox/cases/{case_id:\d{1,9}}", inbox.show_case, name="case")
     app.router.add_post(r"/inbox/cases/{case_id:\d{1,9}}/claim", inbox.claim, name="claim")
     app.router.add_post(r"/inbox/cases/{case_id:\d{1,9}}/resolve", inbox.resolve, name="resolve")
+    app.router.add_post(r"/inbox/cases/{case_id:\d{1,9}}/reply", live.reply, name="reply")
+    app.router.add_post(r"/inbox/cases/{case_id:\d{1,9}}/release", live.release, name="release")
+    app.router.add_get(r"/inbox/cases/{case_id:\d{1,9}}/events", live.case_events,
+                       name="case_events")  # fmt: skip
+    app.router.add_get("/inbox/events", live.case_list_events, name="case_list_events")
+    app.router.add_get("/inbox/static/inbox.js", inbox.script, name="script")
     conversations.add_routes(app)
     return app

@@ -1,7 +1,10 @@
-"""HTML of the agent inbox: small server-rendered pages, no JavaScript.
+"""HTML of the agent inbox: small server-rendered pages that work without JavaScript.
 
 Every dynamic value goes through `_e` (`html.escape`): case summaries and transcripts hold
 customer text verbatim, and `<img src=x onerror=...>` typed by a customer must show as text.
+One script (`/inbox/static/inbox.js`, same origin as the strict CSP requires) keeps the case
+list and the live chat up to date from server-sent events; it writes text with
+`textContent` only.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import html
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 
+from bot.domain.live_chat import MAX_REPLY_CHARS, ChatLine
 from bot.domain.model import CASE_STATUSES, Case
 
 _STYLE = """
@@ -52,7 +56,18 @@ button:hover{background:#0a2440}
 .prio-urgent{background:#fde2e1;color:#8a1c14;font-weight:700;padding:0 .35rem}
 .prio-high{background:#fff1d6;color:#5c3a00;font-weight:600;padding:0 .35rem}
 .speaker{font-weight:600}
+.chat{list-style:none;padding:0;margin:0 0 1rem;max-height:28rem;overflow-y:auto;
+border:1px solid #8a8a8a;background:#f7f8fa}
+.chat li{padding:.35rem .6rem;border-bottom:1px solid #e1e3e6;white-space:pre-wrap;
+overflow-wrap:anywhere}
+.chat .who{font-weight:600;margin-right:.4rem}
+.chat .customer{background:#fff}
+.chat .agent{background:#e8f1fb}
+.chat .notice{color:#4a4a4a;font-style:italic}
+.inline{display:inline-block;margin-right:.75rem}
 """
+
+SCRIPT = '<script src="/inbox/static/inbox.js" defer></script>'
 
 
 def _e(value: object) -> str:
@@ -97,6 +112,7 @@ def _layout(
     vendor: str | None,
     agent: str | None = None,
     csrf_token: str | None = None,
+    script: bool = False,
 ) -> str:
     brand = f"{_e(vendor)} agent inbox" if vendor else "Agent inbox"
     nav = ""
@@ -110,7 +126,8 @@ def _layout(
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_e(title)} – {brand}</title><style>{_STYLE}</style></head><body>"
+        f"<title>{_e(title)} – {brand}</title><style>{_STYLE}</style>"
+        f"{SCRIPT if script else ''}</head><body>"
         '<a class="skip" href="#main">Skip to content</a>'
         f'<header><span class="brand">{brand}</span>{nav}</header>'
         f'<main id="main">{body}</main></body></html>\n'
@@ -189,7 +206,7 @@ def case_list_page(
     filters = f'<nav class="filters" aria-label="Filter by status"><ul>{"".join(links)}</ul></nav>'
     shown = f"{status_filter} cases" if status_filter else "cases"
     if not cases:
-        table = f"<p>No {_e(shown)}.</p>"
+        rows = f'<tr><td colspan="7">No {_e(shown)}.</td></tr>'
     else:
         rows = "".join(
             "<tr>"
@@ -204,21 +221,24 @@ def case_list_page(
             "</tr>"
             for case in cases
         )
-        if status_filter is None:
-            order = "open and claimed first, most urgent then oldest first"
-        elif status_filter == "resolved":
-            order = "most recently resolved first"
-        else:
-            order = "most urgent then oldest first"
-        count = f"{len(cases)} {shown}" if len(cases) != 1 else f"1 {shown[:-1]}"
-        table = (
-            f"<table><caption>{_e(count)}; {order}</caption><thead><tr>"
-            + "".join(
-                f'<th scope="col">{name}</th>'
-                for name in ("Number", "Priority", "Problem", "Reason", "Status", "Claimed by")
-            )
-            + f'<th scope="col">Age</th></tr></thead><tbody>{rows}</tbody></table>'
+    if status_filter is None:
+        order = "open and claimed first, most urgent then oldest first"
+    elif status_filter == "resolved":
+        order = "most recently resolved first"
+    else:
+        order = "most urgent then oldest first"
+    count = f"{len(cases)} {shown}" if len(cases) != 1 else f"1 {shown[:-1]}"
+    table = (
+        f'<table><caption><span id="case-count">{_e(count)}</span>; {order}</caption>'
+        "<thead><tr>"
+        + "".join(
+            f'<th scope="col">{name}</th>'
+            for name in ("Number", "Priority", "Problem", "Reason", "Status", "Claimed by")
         )
+        + f'<th scope="col">Age</th></tr></thead>'
+        f'<tbody id="cases-body" data-status="{_e(status_filter or "")}">{rows}</tbody></table>'
+        '<p class="hint">This list updates by itself.</p>'
+    )
     heading = f"{status_filter.capitalize()} cases" if status_filter else "Cases"
     return _layout(
         heading,
@@ -226,15 +246,19 @@ def case_list_page(
         vendor=vendor,
         agent=agent,
         csrf_token=csrf_token,
+        script=True,
     )
 
 
-def _actions(case: Case, csrf_token: str, note: str, error: str | None) -> str:
+def _actions(
+    case: Case, csrf_token: str, note: str, error: str | None, agent: str, can_chat: bool
+) -> str:
     parts = []
     if case.status == "open":
+        label = "Claim and chat with the customer" if can_chat else "Claim this case"
         parts.append(
             f'<form method="post" action="/inbox/cases/{case.id}/claim">{_csrf_field(csrf_token)}'
-            '<button type="submit">Claim this case</button></form>'
+            f'<button type="submit">{label}</button></form>'
         )
     if case.status != "resolved":
         described = "note-hint note-error" if error else "note-hint"
@@ -257,6 +281,66 @@ def _actions(case: Case, csrf_token: str, note: str, error: str | None) -> str:
     return "".join(parts)
 
 
+def _chat_line(line: ChatLine) -> str:
+    who = {"customer": "Customer", "assistant": "Assistant"}.get(line.speaker, line.name)
+    return (
+        f'<li class="{_e(line.speaker)}" data-id="{line.id}"><span class="who">{_e(who)}:</span>'
+        f"{_e(line.text)}</li>"
+    )
+
+
+def _live_section(
+    case: Case, lines: Sequence[ChatLine], agent: str, csrf_token: str, reply_error: str | None
+) -> str:
+    """The customer's chat as it happens, and the agent's reply form while they hold it."""
+    mine = case.status == "claimed" and case.claimed_by == agent
+    if case.status == "resolved":
+        state = "The case is resolved; the assistant answers the customer."
+    elif case.live:
+        state = f"{case.claimed_by} is chatting with the customer; the assistant is paused."
+    elif mine:
+        state = "The assistant is answering. Send a reply to join the chat again."
+    else:
+        state = "The assistant is answering. Claim the case to chat with the customer."
+    after = lines[-1].id if lines else 0
+    seen = f"{case.status}|{'true' if case.live else 'false'}|{case.claimed_by or '–'}"
+    parts = [
+        f'<p id="live-state" role="status">{_e(state)}</p>',
+        f'<ol id="chat" class="chat" aria-label="Conversation" data-case="{case.id}" '
+        f'data-after="{after}" data-state="{_e(seen)}">'
+        + "".join(_chat_line(line) for line in lines)
+        + "</ol>",
+    ]
+    if mine:
+        error_html = (
+            f'<p id="reply-error" class="error" role="alert">{_e(reply_error)}</p>'
+            if reply_error
+            else '<p id="reply-error" class="error" role="alert" hidden></p>'
+        )
+        parts.append(
+            f'<form id="reply-form" method="post" action="/inbox/cases/{case.id}/reply">'
+            f"{_csrf_field(csrf_token)}"
+            '<label for="reply">Reply to the customer</label>'
+            '<p id="reply-hint" class="hint">Shown in the customer\'s chat with your name. '
+            "Never ask for a password or a code.</p>"
+            f"{error_html}"
+            f'<textarea id="reply" name="text" rows="3" maxlength="{MAX_REPLY_CHARS}" required '
+            'aria-describedby="reply-hint reply-error"></textarea>'
+            '<div><button type="submit">Send reply</button></div></form>'
+        )
+        if case.live:
+            parts.append(
+                f'<form method="post" action="/inbox/cases/{case.id}/release">'
+                f"{_csrf_field(csrf_token)}"
+                '<button type="submit">Hand back to the assistant</button></form>'
+            )
+    return (
+        '<section aria-labelledby="h-live"><h2 id="h-live">Live chat</h2>'
+        + "".join(parts)
+        + "</section>"
+    )
+
+
 def case_page(
     case: Case,
     *,
@@ -266,6 +350,9 @@ def case_page(
     vendor: str | None = None,
     note: str = "",
     error: str | None = None,
+    can_chat: bool = False,
+    lines: Sequence[ChatLine] = (),
+    reply_error: str | None = None,
 ) -> str:
     """One case: summary, details, claim / resolve forms and the full transcript.
 
@@ -277,6 +364,9 @@ def case_page(
         vendor: the vendor name for the header, if any.
         note: the resolution note typed before an error, shown again.
         error: a message about the resolve form.
+        can_chat: the customer's channel takes live replies (the live chat is shown).
+        lines: the conversation so far, for the live chat.
+        reply_error: a message about the reply form.
     """
     details = [
         ("Status", _e(case.status)),
@@ -291,6 +381,9 @@ def case_page(
     ]
     if case.helpdesk_id:
         details.append(("Helpdesk ticket", _e(case.helpdesk_id)))
+    if case.contact_email:
+        proof = "verified" if case.contact_verified else "not verified"
+        details.append(("Follow up by email", f"{_e(case.contact_email)} ({proof})"))
     if case.resolution_note:
         details.append(("Resolution note", f'<div class="text">{_e(case.resolution_note)}</div>'))
     details_html = "".join(f"<dt>{name}</dt><dd>{value}</dd>" for name, value in details)
@@ -317,8 +410,10 @@ def case_page(
         f'<section aria-labelledby="h-details"><h2 id="h-details">Details</h2>'
         f"<dl>{details_html}</dl></section>"
         f'<section aria-labelledby="h-actions"><h2 id="h-actions">Actions</h2>'
-        f"{_actions(case, csrf_token, note, error)}</section>"
-        f'<section aria-labelledby="h-transcript"><h2 id="h-transcript">Transcript</h2>'
+        f"{_actions(case, csrf_token, note, error, agent, can_chat)}</section>"
+        + (_live_section(case, lines, agent, csrf_token, reply_error) if can_chat else "")
+        + f'<section aria-labelledby="h-transcript"><h2 id="h-transcript">Transcript</h2>'
         f"{transcript}</section>"
     )
-    return _layout(title, body, vendor=vendor, agent=agent, csrf_token=csrf_token)
+    return _layout(title, body, vendor=vendor, agent=agent, csrf_token=csrf_token,
+                   script=can_chat)  # fmt: skip
