@@ -51,7 +51,7 @@ def story_scores(model: Path, stories: Path = STORIES) -> dict[str, float]:
         failed = total
     return {
         "story_success": (total - failed) / total if total else 0.0,
-        "action_accuracy": float(report.get("accuracy", 0.0)),
+        "correct_actions": float(report.get("accuracy", 0.0)),
     }
 
 

@@ -7,7 +7,7 @@ from bot.modelops.gate import decide, flatten, format_rows
 GOOD = {
     "heldout": {"accuracy": 0.93, "macro_f1": 0.92, "n": 570},
     "live_heldout": {"accuracy": 0.80, "macro_f1": 0.78, "n": 40},
-    "stories": {"story_success": 1.0, "action_accuracy": 1.0},
+    "stories": {"story_success": 1.0, "correct_actions": 1.0},
 }
 
 
