@@ -61,9 +61,10 @@ def nlu_sets(
     """Accuracy and macro-F1 on the held-out file and the live slice (one model load)."""
     from rasa.shared.nlu.training_data.loading import load_data
 
-    from bot.modelops.bench_nlu import _predict
+    from bot.modelops.bench_nlu import _predict, _quiet_rasa
     from bot.modelops.nlu_metrics import score
 
+    _quiet_rasa()
     examples = [e for e in load_data(str(heldout)).intent_examples if e.get("intent")]
     texts = [e.get("text") for e in examples] + [m.text for m in live]
     gold = [e.get("intent") for e in examples] + [m.intent for m in live]

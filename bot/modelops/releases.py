@@ -63,7 +63,7 @@ def read_model_id(archive: Path) -> str | None:
     try:
         with tarfile.open(archive, "r:gz") as tar:
             for member in tar:
-                if member.name.rstrip("/").endswith("metadata.json") and member.isfile():
+                if member.name.removeprefix("./") == "metadata.json" and member.isfile():
                     handle = tar.extractfile(member)
                     if handle is None:
                         continue

@@ -405,7 +405,10 @@ def create_app(
     inbox = _Inbox(case_store, agent_store, live_chat, feed, secure_cookies=secure_cookies,
                    clock=clock, title=title)  # fmt: skip
     live = LiveRoutes(inbox, feed, _SESSION_KEY)
-    app = web.Application(middlewares=[inbox.require_agent], client_max_size=256 * 1024)
+    app = web.Application(
+        middlewares=[inbox.require_agent, conversations.read_only_analysts],
+        client_max_size=256 * 1024,
+    )
     app.on_response_prepare.append(_security_headers)
     app[SHUTDOWN_KEY] = asyncio.Event()
 

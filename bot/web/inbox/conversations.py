@@ -158,6 +158,31 @@ async def find_conversation(request: web.Request) -> web.Response:
     )
 
 
+# The inbox's session key (bot/web/inbox/app.py sets it before any handler runs).
+SESSION_KEY = "inbox.agent_session"
+ANALYST_MAY_POST = frozenset({"/inbox/logout"})
+
+
+@web.middleware
+async def read_only_analysts(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Analysts (read-only accounts) may open every inbox page but change nothing: any
+    request other than GET/HEAD is refused, signing out excepted. Runs inside the inbox's
+    session middleware, which has already checked the session."""
+    session = request.get(SESSION_KEY)
+    if (
+        session is not None
+        and getattr(session, "read_only", False)
+        and request.method not in ("GET", "HEAD")
+        and request.path not in ANALYST_MAY_POST
+    ):
+        return _html(
+            _page("Read-only account", "<h1>Read-only account</h1><p>Analysts can read the "
+                  "inbox and conversations but not change cases or chats.</p>"),
+            403,
+        )  # fmt: skip
+    return await handler(request)
+
+
 def add_routes(app: web.Application) -> None:
     """Register the conversation pages on the inbox app (behind its session middleware)."""
     app.router.add_get("/inbox/conversations", find_conversation, name="conversations")

@@ -37,7 +37,7 @@ def repack(source: Path, target: Path, model_id: str) -> Path:
     with tarfile.open(source, "r:gz") as src, tarfile.open(target, "w:gz", compresslevel=1) as dst:
         for member in src:
             handle = src.extractfile(member) if member.isfile() else None
-            if member.name.rstrip("/").endswith("metadata.json") and handle is not None:
+            if member.name.removeprefix("./") == "metadata.json" and handle is not None:
                 data = json.loads(handle.read())
                 data["model_id"] = model_id
                 raw = json.dumps(data).encode()
