@@ -211,6 +211,7 @@ def build_container(
             hours=settings.vendor.support_hours,
             expected_wait_minutes=settings.handoff.expected_wait_minutes,
             clock=clock,
+            directory=directory,
         ),
         code_resend=CodeResendService(
             directory=directory,

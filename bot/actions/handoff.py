@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -13,6 +14,7 @@ from rasa_sdk.types import DomainDict
 from bot.actions.calls import ServiceUnavailable, call_service
 from bot.bootstrap import get_container
 from bot.domain.conversation import read_conversation
+from bot.domain.emails import find_email
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,13 @@ class ActionHandoffToAgent(Action):
         # Deliver to an external helpdesk after answering: the customer never waits for it,
         # and a failed delivery stays pending for `python -m bot cases retry`.
         asyncio.get_running_loop().run_in_executor(None, service.deliver_case, result.case)
+        if result.ask_contact:  # nobody can answer in the chat: continue by email
+            dispatcher.utter_message(
+                response="utter_handoff_updated" if result.updated else "utter_handoff_offline",
+                case_number=str(result.case.id),
+                wait=result.wait,
+            )
+            return [FollowupAction("contact_form")]
         dispatcher.utter_message(
             response="utter_handoff_updated" if result.updated else "utter_handoff_done",
             case_number=str(result.case.id),
@@ -70,3 +79,50 @@ class ActionRecordConsent(Action):
     ) -> list[EventType]:
         agreed = tracker.get_intent_of_latest_message() == "affirm"
         return [SlotSet("transcript_consent", agreed), FollowupAction("action_handoff_to_agent")]
+
+
+class ValidateContactForm(FormValidationAction):
+    """Takes an address typed in any wording; asks again, with an example, otherwise."""
+
+    def name(self) -> str:
+        return "validate_contact_form"
+
+    def validate_contact_email(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        email = find_email(str(slot_value or ""))
+        if email is None:
+            dispatcher.utter_message(response="utter_invalid_email")
+            return {"contact_email": None}
+        return {"contact_email": email}
+
+
+class ActionSaveContact(Action):
+    """Puts the follow-up address on the open case (verified only if it is the address of
+    the account this conversation proved it owns)."""
+
+    def name(self) -> str:
+        return "action_save_contact"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        container = get_container()
+        email = str(tracker.get_slot("contact_email") or "")
+        try:
+            _outcome, account = await call_service(container.verification.for_case,
+                                                   tracker.sender_id)  # fmt: skip
+            case = await call_service(container.handoff.set_contact, tracker.sender_id, email,
+                                      account)  # fmt: skip
+        except ServiceUnavailable:
+            case = None
+        if case is None:
+            dispatcher.utter_message(response="utter_handoff_failed")
+        else:
+            dispatcher.utter_message(response="utter_contact_saved", contact_email=email,
+                                     case_number=str(case.id))  # fmt: skip
+        return [SlotSet("contact_email", None)]

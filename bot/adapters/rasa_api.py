@@ -44,7 +44,7 @@ class RasaConversationControl:
     def record_agent_message(self, conversation_id: str, text: str, author: str,
                              kind: str = "agent") -> None:  # fmt: skip
         """A bot-side event whose metadata names the person (`agent`) and `kind`
-        (agent: their words; notice: joined / handed back / closed)."""
+        (agent: their words; joined / left: the notices)."""
         metadata = {AGENT_MESSAGE_KEY: author, "kind": kind}
         event = {"event": "bot", "text": text, "metadata": metadata}
         self._append(conversation_id, [event], "record agent message")

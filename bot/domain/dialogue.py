@@ -11,7 +11,7 @@ from __future__ import annotations
 SECRET_SLOTS = frozenset({"verification_code", "verification_answer"})
 # While it waits for one of these, a reply without an address may be a password typed in
 # the wrong box.
-ADDRESS_SLOTS = frozenset({"email", "new_email"})
+ADDRESS_SLOTS = frozenset({"email", "new_email", "contact_email"})
 # The intents of yes / no answers.
 AFFIRM, DENY = "affirm", "deny"
 REQUEST_HUMAN = "request_human"

@@ -33,7 +33,7 @@ class ChatDelivery:
 
     id: int
     conversation_id: str
-    kind: str  # agent | notice
+    kind: str  # agent | joined | left
     author: str  # the agent's display name ("" for notices from the assistant)
     text: str
     created_at: datetime
@@ -112,5 +112,5 @@ def chat_line(event_id: int, event: dict[str, object]) -> ChatLine | None:
     author = metadata.get(AGENT_MESSAGE_KEY) if isinstance(metadata, dict) else None
     if not isinstance(author, str) or not isinstance(metadata, dict):
         return ChatLine(event_id, at, "assistant", "", text)
-    speaker = "notice" if metadata.get("kind") == "notice" else "agent"
+    speaker = "notice" if metadata.get("kind") in ("joined", "left") else "agent"
     return ChatLine(event_id, at, speaker, author, text)

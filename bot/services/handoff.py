@@ -13,9 +13,17 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.domain.conversation import ConversationFacts, build_summary
-from bot.domain.model import Case, priority_rank
-from bot.domain.ports import CaseStore, Helpdesk, HelpdeskUnavailableError
-from bot.domain.support_hours import wait_sentence
+from bot.domain.emails import find_email
+from bot.domain.live_chat import LIVE_CHANNELS
+from bot.domain.model import Case, CaseNotFoundError, priority_rank
+from bot.domain.ports import (
+    CaseStore,
+    ExternalSystemUnavailable,
+    Helpdesk,
+    HelpdeskUnavailableError,
+    IdentityDirectory,
+)
+from bot.domain.support_hours import is_open, wait_sentence
 from bot.settings import SupportHours
 
 log = logging.getLogger(__name__)
@@ -28,6 +36,9 @@ class HandoffResult:
     case: Case
     wait: str
     updated: bool
+    # Nobody can answer in the chat (outside support hours, or a channel without live
+    # replies) and no follow-up address is known yet: offer to continue by email.
+    ask_contact: bool = False
 
 
 class HandoffService:
@@ -40,12 +51,14 @@ class HandoffService:
         hours: SupportHours,
         expected_wait_minutes: int,
         clock: Callable[[], datetime],
+        directory: IdentityDirectory | None = None,
     ) -> None:
         self._store = store
         self._helpdesk = helpdesk
         self._hours = hours
         self._expected_wait = expected_wait_minutes
         self._clock = clock
+        self._directory = directory
 
     def hand_off(self, facts: ConversationFacts, deliver: bool = True) -> HandoffResult:
         """Keep the case (one open case per conversation) and send it to the helpdesk.
@@ -78,8 +91,40 @@ class HandoffService:
         case = self._store.save(draft)
         if self._helpdesk.is_external and deliver:
             case = self._deliver(case)
+        offline = facts.channel not in LIVE_CHANNELS or not is_open(self._hours, now)
         return HandoffResult(case, wait_sentence(self._hours, now, self._expected_wait),
-                             updated=existing is not None)  # fmt: skip
+                             updated=existing is not None,
+                             ask_contact=offline and not case.contact_email)  # fmt: skip
+
+    def set_contact(
+        self, conversation_id: str, text: str, verified_account: str | None
+    ) -> Case | None:
+        """Keep the address for the email follow-up on the conversation's open case.
+
+        Args:
+            conversation_id: the conversation.
+            text: what the customer typed (the first address in it is taken).
+            verified_account: the account this conversation proved it owns, if any: the
+                address is marked verified only when it is that account's address.
+
+        Returns:
+            The case, or None when there is no open case or no address in `text`.
+        """
+        email = find_email(text or "")
+        case = self._store.open_case_for(conversation_id)
+        if email is None or case is None:
+            return None
+        verified = False
+        if verified_account and self._directory is not None:
+            try:
+                account = self._directory.find_by_id(verified_account)
+            except ExternalSystemUnavailable:
+                account = None
+            verified = account is not None and account.email.lower() == email.lower()
+        try:
+            return self._store.set_contact(case.id, email, verified)
+        except CaseNotFoundError:
+            return None
 
     def retry_pending(self) -> tuple[int, int]:
         """Deliver every case the helpdesk has not received: (delivered, still pending)."""

@@ -86,7 +86,7 @@ class LiveChatService:
         name = self._names(agent)
         self._control.pause(case.conversation_id)
         case = self._cases.set_live(case.id, True)
-        self._say(case, "notice", name, joined_notice(name))
+        self._say(case, "joined", name, joined_notice(name))
         return case
 
     def reply(self, case_id: int, agent: str, text: str) -> Case:
@@ -150,7 +150,7 @@ class LiveChatService:
 
     def _leave(self, case: Case, name: str, notice: str) -> None:
         """Tell the customer, then let the assistant answer again."""
-        self._say(case, "notice", name, notice)
+        self._say(case, "left", name, notice)
         self._control.resume(case.conversation_id)
 
     def _say(self, case: Case, kind: str, author: str, text: str) -> None:

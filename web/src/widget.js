@@ -117,6 +117,14 @@ export function normaliseBotMessage(data) {
   if (typeof data.text === "string" && data.text.trim()) {
     message.text = data.text;
   }
+  // A person from the support team (live handoff): their name, and whether this line is a
+  // notice (joined / left) rather than their own words.
+  if (typeof data.agent === "string" && data.agent.trim()) {
+    message.agent = data.agent.trim().slice(0, 60);
+    if (data.kind === "joined" || data.kind === "left") {
+      message.notice = data.kind;
+    }
+  }
   const rawButtons = Array.isArray(data.quick_replies)
     ? data.quick_replies
     : Array.isArray(data.buttons)
@@ -518,12 +526,18 @@ class ChatWidget {
   renderMessage(message) {
     const doc = this.doc;
     const mine = message.from === "user";
+    const person = !mine && message.agent && !message.notice;
+    const kind = mine ? "sc-row--user" : message.notice ? "sc-row--notice" : person ? "sc-row--agent" : "sc-row--bot";
     const item = element(doc, "li", {
-      class: `sc-row ${mine ? "sc-row--user" : "sc-row--bot"}`,
+      class: `sc-row ${kind}`,
       "data-message-id": message.id,
     });
     const bubble = element(doc, "div", { class: "sc-bubble" });
-    bubble.append(element(doc, "span", { class: "sc-sr" }, mine ? "You:" : "Assistant:"));
+    const speaker = mine ? "You:" : message.notice ? "Notice:" : person ? `${message.agent} (support team):` : "Assistant:";
+    if (person) {
+      bubble.append(element(doc, "span", { class: "sc-name", "aria-hidden": "true" }, `${message.agent} · support team`));
+    }
+    bubble.append(element(doc, "span", { class: "sc-sr" }, speaker));
     if (message.text) {
       const text = element(doc, "p", { class: "sc-text" });
       if (mine) {
@@ -828,7 +842,9 @@ class ChatWidget {
       message: text,
       session_id: this.state.sessionId,
     });
-    this.showTyping(true);
+    if (!this.withAgent) {
+      this.showTyping(true); // a person types at their own pace: no "typing" while they chat
+    }
   }
 
   /** Send `payload` (a message or a button payload), showing `shown` in the history. */
@@ -858,6 +874,11 @@ class ChatWidget {
       return;
     }
     this.showTyping(false);
+    if (message.notice === "joined") {
+      this.withAgent = message.agent;
+    } else if (message.notice === "left") {
+      this.withAgent = null;
+    }
     this.addMessage({ from: "bot", ...message });
     if (this.panel.hidden) {
       this.unread += 1;
@@ -938,6 +959,10 @@ button, input { font: inherit; }
 .sc-log:focus-visible { outline-offset: -3px; box-shadow: none; }
 .sc-row { display: flex; flex-direction: column; align-items: flex-start; margin: 0 0 12px; }
 .sc-row--user { align-items: flex-end; }
+.sc-row--notice { align-items: center; }
+.sc-row--notice .sc-bubble { background: transparent; font-style: italic; text-align: center; }
+.sc-row--agent .sc-bubble { border-left: 4px solid var(--sc-accent, #12355b); }
+.sc-name { display: block; font-size: 0.8em; font-weight: 700; margin-bottom: 2px; }
 .sc-bubble {
   max-width: 85%; padding: 9px 13px; border-radius: 16px 16px 16px 4px;
   background: #eef1f4; color: #1f2328; overflow-wrap: anywhere;

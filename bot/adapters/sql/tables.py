@@ -236,7 +236,7 @@ chat_deliveries = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("conversation_id", String(255), nullable=False),
-    Column("kind", String(20), nullable=False),  # agent | notice
+    Column("kind", String(20), nullable=False),  # agent | joined | left
     Column("author", String(100), nullable=False, default=""),
     Column("text", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),

@@ -33,7 +33,7 @@ POLL_SECONDS = 0.4
 SESSION_CHECK_SECONDS = 5.0
 HEARTBEAT_SECONDS = 15.0
 STREAM_SECONDS = 30 * 60
-SHUTDOWN_KEY = "inbox.shutdown"
+SHUTDOWN_KEY = web.AppKey("inbox.shutdown", asyncio.Event)
 UNAVAILABLE = (
     "The assistant could not be reached, so nothing was sent. Try again in a moment; "
     "if it keeps failing, follow up by email."

@@ -18,7 +18,7 @@ from tests.unit.actions.test_actions import DOMAIN, make_tracker
 
 def user(text: str, intent: str, **entities: str) -> dict[str, Any]:
     return {
-        "event": "user", "text": text, "timestamp": 1767261600.0,
+        "event": "user", "text": text, "timestamp": 1767261600.0, "input_channel": "socketio",
         "parse_data": {"intent": {"name": intent, "confidence": 0.9},
                        "entities": [{"entity": k, "value": v} for k, v in entities.items()]},
     }  # fmt: skip
@@ -191,3 +191,47 @@ def test_consent_answer_is_recorded_and_hands_off(container: Container) -> None:
     events = asyncio.run(ActionRecordConsent().run(CollectingDispatcher(), yes, DOMAIN))
     assert (events[0]["name"], events[0]["value"]) == ("transcript_consent", True)
     assert events[-1]["name"] == "action_handoff_to_agent"
+
+
+def _handoff(container: Container, events: list[dict[str, Any]], sender: str) -> Any:
+    facts = read_conversation(events, sender, events[-1].get("input_channel", ""))
+    return container.handoff.hand_off(facts)
+
+
+def test_web_chat_in_support_hours_waits_for_a_person(container: Container) -> None:
+    result = _handoff(container, RESET_THEN_PERSON, "conv-web")
+    assert not result.ask_contact  # the fake clock is a Monday morning
+
+
+def test_outside_support_hours_the_customer_is_offered_email(
+    container: Container, clock: Any
+) -> None:
+    clock.advance(days=5)  # Saturday
+    result = _handoff(container, RESET_THEN_PERSON, "conv-weekend")
+    assert result.ask_contact and "Monday" in result.wait
+
+
+def test_rest_customers_get_the_email_path_only(container: Container) -> None:
+    events = [dict(e, input_channel="rest") if e["event"] == "user" else e
+              for e in RESET_THEN_PERSON]  # fmt: skip
+    result = _handoff(container, events, "conv-rest")
+    assert result.ask_contact
+    case = container.handoff.set_contact("conv-rest", "please use Me@Example.com thanks", None)
+    assert case is not None and case.contact_email == "me@example.com"
+    assert not case.contact_verified
+    assert not _handoff(container, events, "conv-rest").ask_contact  # known now: not asked again
+    assert container.handoff.set_contact("conv-rest", "no address here", None) is None
+    assert container.handoff.set_contact("conv-unknown", "me@example.com", None) is None
+
+
+def test_the_address_is_verified_only_when_it_is_the_proven_account(
+    container: Container,
+) -> None:
+    account = container.directory.add_account("owner@example.com", name="Owner")
+    events = [dict(e, input_channel="rest") if e["event"] == "user" else e
+              for e in RESET_THEN_PERSON]  # fmt: skip
+    _handoff(container, events, "conv-owner")
+    other = container.handoff.set_contact("conv-owner", "someone@else.example", account.id)
+    assert other is not None and not other.contact_verified
+    same = container.handoff.set_contact("conv-owner", "OWNER@example.com", account.id)
+    assert same is not None and same.contact_verified
