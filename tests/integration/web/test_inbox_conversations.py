@@ -10,17 +10,19 @@ import requests
 from sqlalchemy import create_engine, insert
 
 from bot.insights.reader import events_table
-from tests.integration.web.test_inbox import (  # noqa: F401 (fixtures)
+from tests.integration.web import test_inbox as base
+from tests.integration.web.test_inbox import (
     AGENT,
     CSRF_FIELD,
-    IMG,
     PASSWORD,
     Agent,
     RunningInbox,
-    agent,
-    inbox,
     make_case,
 )
+
+# The served inbox and a signed-in agent, as the inbox's own tests use them.
+inbox = base.inbox
+agent = base.agent
 
 ANALYST = "analyst@example.com"
 
@@ -32,7 +34,7 @@ def tracker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     engine = create_engine(url, future=True)
     events_table.metadata.create_all(engine)
     events = [
-        {"event": "user", "text": f"{IMG} reset for jane@corp.com", "timestamp": 1764583200.0,
+        {"event": "user", "text": f"{base.IMG} reset for jane@corp.com", "timestamp": 1764583200.0,
          "parse_data": {"intent": {"name": "forgot_password", "confidence": 0.42},
                         "intent_ranking": [], "entities": [{"entity": "email", "value": "x"}]},
          "metadata": {"model_id": "m-1"}},
@@ -63,7 +65,7 @@ def _analyst(inbox: RunningInbox) -> Agent:
 def test_conversation_page_is_redacted_and_escaped(tracker: str, agent: Agent) -> None:
     page = agent.get("/inbox/conversations/conv%20%3C1%3E")
     assert page.status_code == 200
-    assert IMG not in page.text and "&lt;img src=x onerror=alert(1)&gt;" in page.text
+    assert "<img" not in page.text and "&lt;img src=x" in page.text
     assert "jane@corp.com" not in page.text and "name@example.com" in page.text
     assert "forgot_password" in page.text and "(0.42)" in page.text
     assert "password_reset_form" in page.text and "Which address?" in page.text

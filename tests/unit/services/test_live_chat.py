@@ -80,7 +80,7 @@ def test_a_reply_reaches_the_tracker_and_the_socket_queue(
                     "metadata": {"agent": "Ana", "kind": "agent"}}  # fmt: skip
     assert [(d.kind, d.text) for d in deliveries.after(0)][-1] == (
         "agent", "Hi, I'm Ana. Let's get you back in.")  # fmt: skip
-    entry = [e for e in container.audit.list_entries() if e.event == "case_reply"][0]
+    entry = next(e for e in container.audit.list_entries() if e.event == "case_reply")
     assert entry.actor == ANA and entry.conversation_id == "conv-live"
     assert "Ana" not in entry.outcome  # the text is not audited
 
