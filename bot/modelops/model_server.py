@@ -9,7 +9,9 @@ keeps answering with the old one. Here the fingerprint is the release id, read f
 accepted `make retrain` reach every Rasa process within one pull interval.
 
 `GET /model?worker=NAME` serves the archive; `GET /status` says which release each Rasa
-process last confirmed (from the fingerprint it sent). The server binds to loopback only
+process has loaded (the fingerprint it sends) and which one it is loading. Rasa 3.6 loads a
+pulled model on its event loop, so a process holds its requests while it loads (seconds to
+tens of seconds on a busy machine); none fail. The server binds to loopback only
 (started by `python -m bot serve`); it serves nothing but the current release.
 """
 
@@ -43,10 +45,11 @@ class ModelServer(ThreadingHTTPServer):
         self.workers: dict[str, dict[str, Any]] = {}
         self.lock = threading.Lock()
 
-    def note(self, worker: str, release: str, sent: bool) -> None:
-        """Remember what `worker` has (the fingerprint it sent, or the archive just sent)."""
+    def note(self, worker: str, has: str | None, loading: str | None) -> None:
+        """Remember what `worker` serves (the release id it sent in If-None-Match: Rasa sends
+        the fingerprint of the model it has loaded) and what it is loading (just sent)."""
         with self.lock:
-            self.workers[worker] = {"release": release, "at": time.time(), "sent": sent}
+            self.workers[worker] = {"release": has, "loading": loading, "at": time.time()}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -83,8 +86,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(404, {"error": "no current release"})
             return
         card, archive = current
-        if self.headers.get("If-None-Match", "").strip('"') == card.id:
-            self.server.note(worker, card.id, sent=False)
+        has = self.headers.get("If-None-Match", "").strip('"')
+        has = None if has in ("", "None") else has
+        if has == card.id:
+            self.server.note(worker, card.id, loading=None)
             self.send_response(HTTPStatus.NOT_MODIFIED)
             self.send_header("ETag", card.id)
             self.end_headers()
@@ -98,7 +103,7 @@ class _Handler(BaseHTTPRequestHandler):
         with archive.open("rb") as handle:
             while chunk := handle.read(CHUNK):
                 self.wfile.write(chunk)
-        self.server.note(worker, card.id, sent=True)
+        self.server.note(worker, has, loading=card.id)
 
 
 def main(argv: list[str] | None = None) -> int:

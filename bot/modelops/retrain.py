@@ -93,17 +93,21 @@ def run_retrain(
           f"(last {window_days} days) and the test stories ...", flush=True)  # fmt: skip
     candidate = trained.card
     result = evaluate(trained.archive, live)
-    before = evaluate(current[1], live).metrics if current is not None else None
-    decision = decide(result.metrics, before, tolerance, min_macro_f1)
+    before_eval = evaluate(current[1], live) if current is not None else None
+    before = before_eval.metrics if before_eval is not None else None
+    per_intent = (
+        (result.per_intent_f1, before_eval.per_intent_f1) if before_eval is not None else None
+    )
+    decision = decide(result.metrics, before, tolerance, min_macro_f1, per_intent)
     print("\n" + format_rows(decision))
-    if current is not None:
+    if before_eval is not None:
         changes = sorted(
             ((i, result.per_intent_f1.get(i, 0.0) - f)
-             for i, f in current[0].per_intent_f1.items()),
+             for i, f in before_eval.per_intent_f1.items()),
             key=lambda pair: -abs(pair[1]),
         )  # fmt: skip
         if changes:
-            print("\nper-intent F1 changes against the current release's card (largest first)")
+            print("\nper-intent F1 changes against the current release (largest first)")
             for intent, change in changes[:10]:
                 print(f"  {intent:<22} {change:+.3f}")
     candidate.metrics, candidate.per_intent_f1 = result.metrics, result.per_intent_f1

@@ -57,3 +57,15 @@ def test_the_table_flags_drops() -> None:
     table = format_rows(decide(_with("heldout", "accuracy", 0.5), GOOD))
     line = next(ln for ln in table.splitlines() if ln.startswith("heldout.accuracy"))
     assert "0.930" in line and "0.500" in line and "dropped" in line
+
+
+def test_one_wrecked_intent_rejects_even_when_the_average_holds() -> None:
+    before = {"greet": 0.95, "forgot_password": 0.93}
+    wrecked = {"greet": 0.96, "forgot_password": 0.60}
+    decision = decide(GOOD, GOOD, per_intent=(wrecked, before))
+    assert not decision.accepted
+    assert decision.reasons == (
+        "F1 of intent forgot_password dropped from 0.930 to 0.600 (more than 0.1)",
+    )
+    noisy = {"greet": 0.90, "forgot_password": 0.88}  # one or two messages either way
+    assert decide(GOOD, GOOD, per_intent=(noisy, before)).accepted

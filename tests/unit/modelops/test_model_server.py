@@ -49,6 +49,20 @@ def test_serves_the_current_release_with_its_id_as_etag(store: ReleaseStore, ser
     status = requests.get(f"{server}/status", timeout=5).json()
     assert status["current"] == "20261201T100000Z-aaaaaaaa"
     assert status["workers"]["rasa-1"]["release"] == "20261201T100000Z-aaaaaaaa"
+    assert status["workers"]["rasa-1"]["loading"] is None
+
+
+def test_status_says_loaded_only_once_the_worker_confirms(store: ReleaseStore, server: str) -> None:
+    add_candidate(store, "20261201T100000Z-aaaaaaaa", "m-a")
+    store.promote("20261201T100000Z-aaaaaaaa")
+    add_candidate(store, "20261201T110000Z-bbbbbbbb", "m-b")
+    store.promote("20261201T110000Z-bbbbbbbb")
+    old = {"If-None-Match": "20261201T100000Z-aaaaaaaa"}
+    assert requests.get(f"{server}/model", params={"worker": "w"}, headers=old,
+                        timeout=5).status_code == 200  # fmt: skip
+    worker = requests.get(f"{server}/status", timeout=5).json()["workers"]["w"]
+    assert worker["release"] == "20261201T100000Z-aaaaaaaa"  # still serving the old one
+    assert worker["loading"] == "20261201T110000Z-bbbbbbbb"
 
 
 def test_a_promotion_changes_the_answer_and_a_candidate_does_not(
