@@ -159,6 +159,18 @@ def _comment_conversations(text: str) -> dict[str, str]:
     return found
 
 
+class _BlockDumper(yaml.SafeDumper):
+    """Multi-line strings as `|` blocks, like the files in data/nlu/."""
+
+
+_BlockDumper.add_representer(
+    str,
+    lambda dumper, value: dumper.represent_scalar(
+        "tag:yaml.org,2002:str", value, style="|" if "\n" in value else None
+    ),
+)
+
+
 def split_review(
     review: Path,
     training_file: Path,
@@ -196,9 +208,10 @@ def split_review(
     ]
     training_file.parent.mkdir(parents=True, exist_ok=True)
     training_file.write_text(
-        yaml.safe_dump({"version": "3.1", "nlu": blocks}, sort_keys=False, allow_unicode=True),
+        yaml.dump({"version": "3.1", "nlu": blocks}, Dumper=_BlockDumper, sort_keys=False,
+                  allow_unicode=True),
         encoding="utf-8",
-    )
+    )  # fmt: skip
     if held:
         manifest.parent.mkdir(parents=True, exist_ok=True)
         with manifest.open("a", encoding="utf-8") as handle:
