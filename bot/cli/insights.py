@@ -39,11 +39,14 @@ def release_infos() -> list[Any]:
     from bot.modelops.releases import ReleaseStore
 
     store = ReleaseStore()
-    promoted: dict[str, datetime] = {}
+    served: dict[str, list[datetime]] = {}
     for entry in store.promotions():
-        promoted.setdefault(entry.release, datetime.fromisoformat(entry.at))
+        served.setdefault(entry.release, []).append(datetime.fromisoformat(entry.at))
     cards = store.list_releases() + store.list_candidates()
-    infos = [ReleaseInfo(c.id, c.model_id, promoted.get(c.id)) for c in cards]
+    infos = [
+        ReleaseInfo(c.id, c.model_id, (served.get(c.id) or [None])[0], tuple(served.get(c.id, ())))
+        for c in cards
+    ]
     return sorted(infos, key=lambda i: (i.promoted_at is None, i.promoted_at or 0, i.release))
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from typing import Any
 
 from bot.insights.metrics import (
@@ -48,7 +48,8 @@ class ReleaseInfo:
 
     release: str
     model_id: str | None
-    promoted_at: datetime | None = None
+    promoted_at: datetime | None = None  # first promotion
+    served_from: tuple[datetime, ...] = ()  # every promotion or rollback to it
 
 
 def event_model_id(event: dict[str, Any]) -> str | None:
@@ -102,8 +103,8 @@ class PerRelease:
     low_confidence: float = DEFAULT_LOW_CONFIDENCE
     now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     stats: dict[str, ReleaseStats] = field(default_factory=dict)
-    # (label, day) -> [user messages, fallback messages]
-    daily: dict[tuple[str, date], list[int]] = field(default_factory=lambda: defaultdict(
+    # (label, UTC hour) -> [user messages, fallback messages]
+    hourly: dict[tuple[str, datetime], list[int]] = field(default_factory=lambda: defaultdict(
         lambda: [0, 0]))  # fmt: skip
 
     def label(self, model_id: str | None) -> str:
@@ -134,7 +135,8 @@ class PerRelease:
             if moment is not None:
                 stats.first_seen = min(stats.first_seen or moment, moment)
                 stats.last_seen = max(stats.last_seen or moment, moment)
-                counts = self.daily[(label, moment.date())]
+                hour = moment.replace(minute=0, second=0, microsecond=0)
+                counts = self.hourly[(label, hour)]
                 counts[0] += 1
                 counts[1] += fallback
             if not is_button_click(event):
@@ -159,13 +161,22 @@ class PerRelease:
             key=lambda s: (order.get(s.label, len(order)), s.first_seen or far, s.label),
         )
 
-    def daily_fallback(self) -> dict[str, list[tuple[date, float]]]:
-        """Fallback rate per UTC day, for each release."""
-        series: dict[str, list[tuple[date, float]]] = defaultdict(list)
-        for (label, day), (users, fallbacks) in sorted(self.daily.items(), key=lambda kv: kv[0][1]):
-            if users:
-                series[label].append((day, fallbacks / users))
+    def fallback_series(self, hourly: bool = False) -> dict[str, list[tuple[datetime, float]]]:
+        """Fallback rate per UTC day (or hour), for each release, oldest first."""
+        sums: dict[tuple[str, datetime], list[int]] = defaultdict(lambda: [0, 0])
+        for (label, hour), (users, fallbacks) in self.hourly.items():
+            bucket = hour if hourly else hour.replace(hour=0)
+            sums[(label, bucket)][0] += users
+            sums[(label, bucket)][1] += fallbacks
+        series: dict[str, list[tuple[datetime, float]]] = defaultdict(list)
+        for (label, bucket), (users, fallbacks) in sorted(sums.items(), key=lambda kv: kv[0][1]):
+            series[label].append((bucket, fallbacks / users))
         return dict(series)
+
+    def span(self) -> tuple[datetime, datetime] | None:
+        """First and last hour with a user message."""
+        hours = [hour for _label, hour in self.hourly]
+        return (min(hours), max(hours)) if hours else None
 
 
 def compute_per_release(

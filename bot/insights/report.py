@@ -241,22 +241,35 @@ def _chart_bars(
 
 
 def _chart_releases(per_release: PerRelease, path: Path) -> None:
-    """Fallback rate per day, one line per release, a dashed marker at each promotion."""
+    """Fallback rate over time, one line per release, a dashed marker at each promotion:
+    per hour when the messages span less than three days, else per day."""
     from matplotlib.dates import DateFormatter
 
+    span = per_release.span()
+    if span is None:
+        return
+    hourly = span[1] - span[0] < timedelta(days=3)
     figure = _new_figure()
     axes = figure.add_subplot()
-    for label, points in per_release.daily_fallback().items():
-        axes.plot([d for d, _ in points], [r * 100 for _, r in points], marker="o", label=label)
+    for label, points in per_release.fallback_series(hourly).items():
+        axes.plot([t for t, _ in points], [r * 100 for _, r in points], marker="o", label=label)
+    low, high = span[0], span[1] + timedelta(hours=1 if hourly else 24)
     for info in per_release.releases:
-        if info.promoted_at is not None:
-            axes.axvline(info.promoted_at, linestyle="--", color="grey", linewidth=1)
-            axes.annotate(info.release[:15], (info.promoted_at, 1.0), rotation=90,
-                          xycoords=("data", "axes fraction"), fontsize=7, va="top",
-                          ha="right", color="grey")  # fmt: skip
-    axes.xaxis.set_major_formatter(DateFormatter("%m-%d"))
+        for moment in info.served_from or ((info.promoted_at,) if info.promoted_at else ()):
+            if low - timedelta(days=1) <= moment <= high + timedelta(days=1):
+                axes.axvline(moment, linestyle="--", color="grey", linewidth=1)
+                axes.annotate(info.release[:15], (moment, 1.0), rotation=90,
+                              xycoords=("data", "axes fraction"), fontsize=7, va="top",
+                              ha="right", color="grey")  # fmt: skip
+    markers = [m for i in per_release.releases for m in i.served_from
+               if low - timedelta(days=1) <= m <= high + timedelta(days=1)]  # fmt: skip
+    margin = timedelta(hours=1 if hourly else 24)
+    axes.set_xlim(min([low, *markers]) - margin, max([high, *markers]) + margin)
+    axes.set_ylim(bottom=0)
+    axes.xaxis.set_major_formatter(DateFormatter("%m-%d %H:%M" if hourly else "%m-%d"))
     axes.set_ylabel("fallback rate (% of user messages)")
-    axes.set_title("Fallback rate per day by model release (dashed: promotions)")
+    axes.set_title(f"Fallback rate per {'hour' if hourly else 'day'} by model release "
+                   "(dashed: promotions, UTC)")  # fmt: skip
     axes.legend(fontsize=7)
     figure.autofmt_xdate()
     _save(figure, path)
