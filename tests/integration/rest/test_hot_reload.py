@@ -27,7 +27,7 @@ from sqlalchemy import create_engine, select
 from bot.insights.reader import events_table
 from bot.modelops.releases import Card, ReleaseStore, read_model_id
 from bot.settings import PROJECT_ROOT
-from tests.support.assistant import MODEL, free_port, stop_assistant
+from tests.support.assistant import free_port, model_for_data, stop_assistant
 
 PULL_SECONDS = 2
 
@@ -95,6 +95,7 @@ def _wait_served(store: ReleaseStore, release: str, workers: int, timeout: float
 def test_rejected_candidate_is_not_served_and_promotion_reloads_without_restart(
     tmp_path: Path,
 ) -> None:
+    MODEL = model_for_data()
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}: run `make train` (make test does)")
     store = ReleaseStore(tmp_path / "models")
