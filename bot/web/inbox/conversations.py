@@ -26,7 +26,7 @@ from bot.insights.reader import (
 )
 from bot.insights.transcript import Turn, conversation_turns
 
-_ENGINE_KEY = "conversations.engine"
+_ENGINE_KEY: web.AppKey[Any] = web.AppKey("conversations.engine", object)
 MAX_ID_LENGTH = 255
 
 _STYLE = (
