@@ -28,6 +28,7 @@ from bot.adapters.sql.chat_deliveries import SqlChatDeliveries
 from bot.adapters.sql.directory import SqlDirectory, SqlResetRequestLog
 from bot.adapters.sql.email_change_store import SqlEmailChangeStore
 from bot.adapters.sql.engine import create_engine, init_schema
+from bot.adapters.sql.notification_store import SqlNotificationStore
 from bot.adapters.sql.outbox import OutboxMailer, OutboxSms
 from bot.adapters.sql.rate_log import SqlRateLog
 from bot.adapters.sql.verification_store import SqlVerificationStore
@@ -38,6 +39,7 @@ from bot.domain.ports import (
     Helpdesk,
     IdentityDirectory,
     Mailer,
+    NotificationSender,
     SmsSender,
     StatusSource,
 )
@@ -46,6 +48,7 @@ from bot.services.accounts import AccountAdminService
 from bot.services.code_resend import CodeResendService
 from bot.services.handoff import HandoffService
 from bot.services.live_chat import LiveChatService
+from bot.services.notifications import NotificationService
 from bot.services.password_reset import PasswordResetService
 from bot.services.recovery import RecoveryService
 from bot.services.verification import VerificationService
@@ -53,6 +56,7 @@ from bot.settings import (
     Settings,
     check_safe_deployment,
     get_settings,
+    notify_webhook_url,
     rasa_api_token,
     rasa_url,
     tracker_store_url,
@@ -153,6 +157,19 @@ def build_container(
     rate_log = SqlRateLog(engine)
     email_changes = SqlEmailChangeStore(engine)
     cases = SqlCaseStore(engine, clock)
+    senders: list[NotificationSender] = []
+    if notify_webhook_url():
+        from bot.adapters.notify import WebhookNotifier
+
+        timeouts = Timeouts(apis.connect_timeout, apis.read_timeout)
+        senders.append(WebhookNotifier(make_session(), notify_webhook_url(), timeouts))
+    if settings.handoff.notify_email:
+        from bot.adapters.notify import EmailNotifier
+
+        senders.append(EmailNotifier(mailer, settings.handoff.notify_email,
+                                     settings.vendor.email_sender))  # fmt: skip
+    notifications = NotificationService(SqlNotificationStore(engine, clock), cases, senders,
+                                        settings.public_url)  # fmt: skip
     agents = SqlAgentStore(engine, clock)
     deliveries = SqlChatDeliveries(engine, clock)
     if control is None:
@@ -212,6 +229,7 @@ def build_container(
             expected_wait_minutes=settings.handoff.expected_wait_minutes,
             clock=clock,
             directory=directory,
+            notifications=notifications if senders else None,
         ),
         code_resend=CodeResendService(
             directory=directory,

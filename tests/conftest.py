@@ -13,6 +13,7 @@ from bot.bootstrap import Container, build_container
 from bot.settings import Settings, get_settings, load_settings
 from tests.fakes import FakeClock
 from tests.support.assistant import RunningAssistant, start_assistant, stop_assistant
+from tests.support.settings_files import settings_file
 
 
 @pytest.fixture
@@ -56,8 +57,11 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAssis
     work = tmp_path_factory.mktemp("assistant")
     app_db = f"sqlite:///{work / 'app.db'}"
     tracker_db = work / "tracker.db"
+    # The team is always at work for this server: web-chat handoffs wait for a person
+    # whenever the tests run (REST handoffs always offer the email follow-up).
+    hours = {"SIGNIN_SETTINGS_FILE": str(settings_file(work, always_open=True))}
     process, rasa_url, web_url, action_port, log = start_assistant(
-        work, app_db, f"sqlite:///{tracker_db}"
+        work, app_db, f"sqlite:///{tracker_db}", extra_env=hours
     )
     container = build_container(load_settings({"SIGNIN_DATABASE_URL": app_db}))
     yield RunningAssistant(process, rasa_url, web_url, action_port, container, tracker_db, log)

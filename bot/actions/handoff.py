@@ -12,9 +12,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.calls import ServiceUnavailable, call_service
+from bot.actions.email_slot import checked_email
 from bot.bootstrap import get_container
 from bot.domain.conversation import read_conversation
-from bot.domain.emails import find_email
 
 log = logging.getLogger(__name__)
 
@@ -94,11 +94,7 @@ class ValidateContactForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
-        email = find_email(str(slot_value or ""))
-        if email is None:
-            dispatcher.utter_message(response="utter_invalid_email")
-            return {"contact_email": None}
-        return {"contact_email": email}
+        return checked_email("contact_email", slot_value, dispatcher)
 
 
 class ActionSaveContact(Action):
@@ -126,3 +122,23 @@ class ActionSaveContact(Action):
             dispatcher.utter_message(response="utter_contact_saved", contact_email=email,
                                      case_number=str(case.id))  # fmt: skip
         return [SlotSet("contact_email", None)]
+
+
+class ActionOfferEmailFollowUp(Action):
+    """Nobody claimed the web-chat case in time (triggered by the web app): say so and
+    offer to continue by email."""
+
+    def name(self) -> str:
+        return "action_offer_email_follow_up"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        try:
+            case = await call_service(get_container().cases.open_case_for, tracker.sender_id)
+        except ServiceUnavailable:
+            return []
+        if case is None or case.status != "open" or case.contact_email:
+            return []
+        dispatcher.utter_message(response="utter_nobody_available", case_number=str(case.id))
+        return [FollowupAction("contact_form")]

@@ -10,8 +10,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.calls import ServiceUnavailable, call_service
+from bot.actions.email_slot import checked_email
+from bot.actions.typed_answers import typed_code, typed_email
 from bot.bootstrap import get_container
-from bot.domain.emails import find_email
 from bot.services.password_reset import ResetStatus
 
 
@@ -28,11 +29,26 @@ class ValidatePasswordResetForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
-        email = find_email(str(slot_value or ""))
-        if email is None:
-            dispatcher.utter_message(response="utter_invalid_email")
-            return {"email": None}
-        return {"email": email}
+        return checked_email("email", slot_value, dispatcher)
+
+
+class ActionTakeTypedEmail(Action):
+    """Before the reset or code form, when the offer was answered with text instead of "yes":
+    keeps an address typed there (the form validates it on activation, so it is not asked
+    again) and says that a code typed there is not used."""
+
+    def name(self) -> str:
+        return "action_take_typed_email"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        email = typed_email(tracker)
+        if email:
+            return [SlotSet("email", email)]
+        if typed_code(tracker):
+            dispatcher.utter_message(response="utter_code_not_asked_yet")
+        return []
 
 
 class ActionRequestPasswordReset(Action):

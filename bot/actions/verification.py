@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.calls import ServiceUnavailable, call_service
+from bot.actions.typed_answers import typed_code, typed_email
 from bot.bootstrap import get_container
 from bot.domain.emails import find_email
 from bot.services.verification import Outcome, Step
@@ -65,7 +66,21 @@ class StartVerification(Action, ABC):
         # A check that cannot be read cannot be used either: go on if the store is down.
         with contextlib.suppress(ServiceUnavailable):
             await call_service(get_container().verification.cancel, tracker.sender_id)
-        return fresh_verification(self.purpose)
+        return fresh_verification(self.purpose) + self._typed_answer(dispatcher, tracker)
+
+    def _typed_answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        """An address typed instead of "yes" fills the email slot (the form validates it on
+        activation); a code typed before one was sent is not used.
+
+        For an email change the address typed may be the new one, so the form asks which
+        address the account uses now instead of guessing.
+        """
+        email = typed_email(tracker)
+        if email and self.purpose != "email_change":
+            return [SlotSet("email", email)]
+        if not email and typed_code(tracker):
+            dispatcher.utter_message(response="utter_code_not_asked_yet")
+        return []
 
 
 class ActionStartUnlockVerification(StartVerification):

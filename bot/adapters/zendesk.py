@@ -9,7 +9,11 @@ A new case becomes a ticket (`POST /api/v2/tickets.json`) whose description is t
 summary, followed by an internal note holding the transcript (`PUT /api/v2/tickets/{id}.json`).
 A case that already has a ticket gets one more internal note with the updated summary and the
 transcript, and the ticket takes the case's priority. Every comment is an internal note
-(`"public": false`): the customer never receives an email from these calls.
+(`"public": false`): the customer never receives an email from these calls. The ticket's
+requester is the customer: by the follow-up address when the case has one, otherwise a
+named end user for the conversation. A ticket deleted in Zendesk (404 on an update) raises
+`TicketGoneError`, and the case is closed instead of being retried forever. Agents' public
+replies come back through the webhook in `bot.web.helpdesk_hooks`.
 
 It fails closed: any network error, timeout, refused credentials, rate limit past our wait
 budget, validation error, 5xx or answer we cannot read raises `HelpdeskUnavailableError`.
@@ -52,7 +56,7 @@ import requests
 from bot.adapters.http import RETRY_STATUSES, Timeouts, post_once
 from bot.adapters.json_api import http_failure, transport_failure
 from bot.domain.model import PRIORITIES, Case, TranscriptLine
-from bot.domain.ports import HelpdeskUnavailableError
+from bot.domain.ports import HelpdeskUnavailableError, TicketGoneError
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +150,7 @@ class ZendeskHelpdesk:
                 "priority": _priority(case),
                 "tags": tags(case),
                 "external_id": case.conversation_id,
+                "requester": requester(case),
             }
         }
         headers = {**self._headers, "Idempotency-Key": idempotency_key(case)}
@@ -229,6 +234,15 @@ def subject(problem: str) -> str:
     return SUBJECT_PREFIX + text
 
 
+def requester(case: Case) -> dict[str, str]:
+    """The ticket's requester: the customer by the follow-up address when we have one (then
+    Zendesk emails them its public replies), else a named end user for this conversation."""
+    name = f"Chat customer {case.conversation_id[:8]}"
+    if case.contact_email:
+        return {"name": name, "email": case.contact_email}
+    return {"name": name}
+
+
 def tags(case: Case) -> list[str]:
     """The ticket's tags: ours, the hand-off reason and the priority."""
     return [TAG, f"handoff_{_tag_part(case.reason)}", f"priority_{_tag_part(case.priority)}"]
@@ -296,7 +310,7 @@ def _refused(response: requests.Response, what: str) -> HelpdeskUnavailableError
     error, fields = _error_info(response)
     if status == 404 and what != CREATE:  # on the POST a 404 means a wrong base URL
         log.warning("Zendesk %s: ticket not found (HTTP 404 %s)", what, error)
-        return HelpdeskUnavailableError("zendesk: ticket not found")
+        return TicketGoneError("zendesk: ticket not found")
     if status == 400 and error == "IdempotentRequestError":
         # The key was used in the last two hours with another body (the case changed
         # between attempts); the key expires and a later retry goes through.

@@ -152,3 +152,4 @@ class Case:
     live: bool = False  # an agent is chatting with the customer; the assistant is paused
     contact_email: str | None = None  # where to follow up by email
     contact_verified: bool = False  # the contact address is the verified account's
+    follow_up_offered_at: datetime | None = None  # when the email follow-up was offered

@@ -41,6 +41,10 @@ class HelpdeskUnavailableError(ExternalSystemUnavailable):
     """The helpdesk did not take the case (down, slow, refused our credentials)."""
 
 
+class TicketGoneError(HelpdeskUnavailableError):
+    """The helpdesk no longer has the case's ticket (deleted): the case is closed instead."""
+
+
 class MailDeliveryError(ExternalSystemUnavailable):
     """The email could not be handed to the mail system."""
 
@@ -282,7 +286,11 @@ class CaseStore(Protocol):
 
     def unclaimed_since(self, before: datetime) -> list[Case]: ...
 
+    def mark_follow_up_offered(self, case_id: int) -> bool: ...
+
     def close_deleted(self, helpdesk_id: str, note: str) -> Case | None: ...
+
+    def by_helpdesk_id(self, helpdesk_id: str) -> Case | None: ...
 
 
 class AgentStore(Protocol):
@@ -330,7 +338,25 @@ class ChatDeliveryStore(Protocol):
     def prune(self, before: datetime) -> int: ...
 
 
-class Notifier(Protocol):
-    """Tells the team about a new or escalated case (webhook, email)."""
+class NotificationUnavailableError(ExternalSystemUnavailable):
+    """A notification (webhook, email) could not be delivered; it is retried later."""
 
-    def notify(self, case: Case, escalated: bool) -> None: ...
+
+class NotificationSender(Protocol):
+    """One way of telling the team (a webhook, an email address)."""
+
+    target: str  # webhook | email
+
+    def send(self, text: str, case: Case) -> None: ...
+
+
+class NotificationStore(Protocol):
+    """Notifications waiting to be delivered, retried until they are."""
+
+    def add(self, case_id: int, target: str, text: str) -> int: ...
+
+    def pending(self, limit: int = 100) -> list[tuple[int, int, str, str]]: ...
+
+    def mark_sent(self, notification_id: int) -> None: ...
+
+    def mark_failed(self, notification_id: int) -> None: ...

@@ -661,6 +661,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 summaries[label], problems[label] = measure(label, running, scripts, args)
             finally:
                 stop_running(running)
+            if problems.get(label):  # keep the servers' log of a run with problems
+                kept = Path(args.out) / f"{label}-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.log"
+                kept.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(running.log, kept)
+                print(f"{label}: problems; the servers' log is in {kept}", file=sys.stderr)
     print(f"\n{args.concurrency} concurrent customers, {args.conversations} conversations per "
           f"bot, {os.cpu_count()} CPUs\n")  # fmt: skip
     print(format_table(summaries))

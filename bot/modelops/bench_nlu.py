@@ -28,6 +28,13 @@ from typing import Any
 
 import yaml
 
+from bot.modelops.faq_fresh import (
+    first_replies,
+    load_questions,
+    print_results,
+    response_texts,
+    score_questions,
+)
 from bot.modelops.nlu_metrics import (
     FALLBACK,
     Scores,
@@ -43,6 +50,9 @@ from bot.modelops.nlu_metrics import (
 __all__ = ["FALLBACK", "Scores", "print_scores", "run_benchmark", "score"]
 
 DEFAULT_DEV = "../shared/evaluation/real-dev.tsv"
+DEFAULT_FAQ = "tests/nlu/faq_fresh.yml"
+DEFAULT_FAQ_ANSWERS = "data/nlu/faq.yml"
+DOMAIN_FILE = "domain.yml"
 
 
 @dataclass
@@ -282,6 +292,31 @@ def run_benchmark(
     return 0
 
 
+def run_fresh_faq(agent: Any, questions_file: str, answers_file: str, out_dir: str) -> bool:
+    """Parse the fresh FAQ questions, print the pass count and misses; True when all pass."""
+    questions = load_questions(questions_file)
+    parsed = asyncio.run(_parse_all(agent, [q.text for q in questions]))
+    results = score_questions(
+        questions,
+        parsed.final,
+        parsed.selected or [],
+        first_replies(answers_file),
+        response_texts(DOMAIN_FILE),
+    )
+    print_results(results, questions_file)
+    passed = sum(r.passed for r in results)
+    _write_json(
+        Path(out_dir) / "bench-faq_fresh.json",
+        {
+            "data": questions_file,
+            "passed": passed,
+            "total": len(results),
+            "results": [{**asdict(r), "passed": r.passed} for r in results],
+        },
+    )
+    return passed == len(results)
+
+
 def run_comparison(
     model: str,
     datasets: list[str],
@@ -290,8 +325,12 @@ def run_comparison(
     n_pairs: int,
     out_dir: str,
     config: str = "config.yml",
+    faq: tuple[str, str] | None = None,
 ) -> int:
-    """Score several data sets with one loaded model; sweep the fallback threshold on one."""
+    """Score several data sets with one loaded model; sweep the fallback threshold on one.
+
+    `faq` (questions file, answers file): also score the fresh FAQ questions.
+    """
     _quiet_rasa()
     try:
         model_path = _resolve_model(model)
@@ -332,6 +371,8 @@ def run_comparison(
             }
         _write_json(Path(out_dir) / f"bench-{name}.json", payload)
     print_side_by_side(results)
+    if faq and Path(faq[0]).exists():
+        run_fresh_faq(agent, faq[0], faq[1], out_dir)
     return 0
 
 
@@ -370,10 +411,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=10, help="confused pairs to show")
     parser.add_argument("--config", default="config.yml", help="where the fallback settings are")
     parser.add_argument("--out", default="results/nlu", help="folder for the JSON reports")
+    parser.add_argument(
+        "--faq", default=DEFAULT_FAQ, help="fresh FAQ questions (text, family, key_fact)"
+    )
+    parser.add_argument(
+        "--faq-answers", default=DEFAULT_FAQ_ANSWERS, help="file with the utter_faq/* answers"
+    )
+    parser.add_argument(
+        "--faq-only",
+        action="store_true",
+        help="score only the fresh FAQ questions; exit 1 unless every one passes",
+    )
     args = parser.parse_args(argv)
+    if args.faq_only:
+        _quiet_rasa()
+        model_path = _resolve_model(args.model)
+        agent = _load_agent(model_path)
+        return 0 if run_fresh_faq(agent, args.faq, args.faq_answers, args.out) else 1
     datasets = [*(args.data or ["tests/nlu/heldout.yml"]), args.dev]
     return run_comparison(
-        args.model, datasets, args.dev, args.sweep, args.top, args.out, args.config
+        args.model,
+        datasets,
+        args.dev,
+        args.sweep,
+        args.top,
+        args.out,
+        args.config,
+        faq=(args.faq, args.faq_answers),
     )
 
 

@@ -10,8 +10,13 @@ Rasa 3.6 pays, on every custom action call, for work that does not need repeatin
 
 `install()` replaces both, in this process only, with behaviour-preserving versions: one
 keep-alive `ClientSession` per event loop (same headers, auth, timeouts, error handling,
-connections reused), and a validator for the same schema built once (every action reply is
-still validated, with the same error message when it fails).
+connections reused; the request body, the whole tracker, serialised by ujson, the same JSON
+document as `json.dumps` makes), and a validator for the same schema built once (every
+action reply is still validated, with the same error message when it fails). The schema
+says each event must match exactly one of 23 event shapes (`oneOf`), each fixed by a
+different `event` name, so jsonschema tries all 23 for every event; the check first tries
+only the shape the event names, which accepts exactly the same replies, and anything it
+does not accept goes through the full schema for the error message.
 
 It also gives the action endpoint the shared secret when the endpoints file sets no
 `Authorization` header (plain `rasa run` with `endpoints.yml`; see `action_auth`): that part
@@ -27,12 +32,14 @@ still exist.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import ssl
 from typing import Any
 
 import aiohttp
+import ujson
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +92,8 @@ async def keep_alive_request(
         auth = aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"])
     sslcontext = ssl.create_default_context(cafile=self.cafile) if self.cafile else None
     url = concat_url(self.url, subpath)
+    if "json" in kwargs:
+        kwargs["data"] = _dumps(kwargs.pop("json"))
     async with _shared_session().request(
         method,
         url,
@@ -103,6 +112,40 @@ async def keep_alive_request(
             return await response.json()
         except ContentTypeError:
             return None
+
+
+def _dumps(body: Any) -> str:
+    """`json.dumps(body)` as aiohttp would send it, about four times faster (ujson); what
+    ujson refuses (NaN, objects it does not know) goes through `json.dumps` as before."""
+    try:
+        return ujson.dumps(body, escape_forward_slashes=False)
+    except (TypeError, OverflowError, ValueError):
+        return json.dumps(body)
+
+
+def event_dispatching_check(schema: dict[str, Any], validator_class: Any) -> Any:
+    """`is_valid(result)` for Rasa's action-reply schema that checks each event against the
+    one `oneOf` shape its `event` names (the shapes' names are all different, so "exactly
+    one shape matches" is "the named shape matches"); same answers as the full schema."""
+    items = schema["properties"]["events"]["items"]
+    shapes = {shape["properties"]["event"]["const"]: shape for shape in items["oneOf"]}
+    if len(shapes) != len(items["oneOf"]):
+        raise ValueError("event shapes are not told apart by their names")
+    plain_items = {key: value for key, value in items.items() if key != "oneOf"}
+    events = {**schema["properties"]["events"], "items": plain_items}
+    outer = validator_class({**schema, "properties": {**schema["properties"], "events": events}})
+    by_name = {name: validator_class(shape) for name, shape in shapes.items()}
+
+    def is_valid(result: Any) -> bool:
+        if not outer.is_valid(result):
+            return False
+        for event in result.get("events") or ():
+            check = by_name.get(event["event"])
+            if check is None or not check.is_valid(event):
+                return False
+        return True
+
+    return is_valid
 
 
 def _install_token_header() -> None:
@@ -140,9 +183,13 @@ def install() -> bool:
     from rasa.utils.endpoints import EndpointConfig
 
     schema = RemoteAction.action_response_format_spec()
-    validator = validator_for(schema)(schema)  # what jsonschema.validate builds each time
+    validator_class = validator_for(schema)
+    validator = validator_class(schema)  # what jsonschema.validate builds each time
+    quick_check = event_dispatching_check(schema, validator_class)
 
     def validate_once_built(self: RemoteAction, result: dict[str, Any]) -> bool:
+        if quick_check(result):
+            return True
         error = best_match(validator.iter_errors(result))  # as jsonschema.validate reports
         if error is None:
             return True

@@ -22,11 +22,15 @@ from bot.domain.ports import (
     Helpdesk,
     HelpdeskUnavailableError,
     IdentityDirectory,
+    TicketGoneError,
 )
 from bot.domain.support_hours import is_open, wait_sentence
+from bot.services.notifications import NotificationService
 from bot.settings import SupportHours
 
 log = logging.getLogger(__name__)
+
+TICKET_DELETED_NOTE = "Closed automatically: the helpdesk ticket was deleted."
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,7 @@ class HandoffService:
         expected_wait_minutes: int,
         clock: Callable[[], datetime],
         directory: IdentityDirectory | None = None,
+        notifications: NotificationService | None = None,
     ) -> None:
         self._store = store
         self._helpdesk = helpdesk
@@ -59,6 +64,7 @@ class HandoffService:
         self._expected_wait = expected_wait_minutes
         self._clock = clock
         self._directory = directory
+        self._notifications = notifications
 
     def hand_off(self, facts: ConversationFacts, deliver: bool = True) -> HandoffResult:
         """Keep the case (one open case per conversation) and send it to the helpdesk.
@@ -89,9 +95,16 @@ class HandoffService:
             delivery="pending" if self._helpdesk.is_external else "local",
         )
         case = self._store.save(draft)
+        escalated = existing is not None and priority_rank(case.priority) < priority_rank(
+            existing.priority
+        )
+        if self._notifications is not None and (existing is None or escalated):
+            self._notifications.queue(case, escalated)
         if self._helpdesk.is_external and deliver:
             case = self._deliver(case)
         offline = facts.channel not in LIVE_CHANNELS or not is_open(self._hours, now)
+        if offline and not case.contact_email:
+            self._store.mark_follow_up_offered(case.id)
         return HandoffResult(case, wait_sentence(self._hours, now, self._expected_wait),
                              updated=existing is not None,
                              ask_contact=offline and not case.contact_email)  # fmt: skip
@@ -127,7 +140,10 @@ class HandoffService:
             return None
 
     def retry_pending(self) -> tuple[int, int]:
-        """Deliver every case the helpdesk has not received: (delivered, still pending)."""
+        """Deliver every case the helpdesk has not received: (delivered, still pending).
+        Notifications still waiting are sent too."""
+        if self._notifications is not None:
+            self._notifications.deliver_pending()
         if not self._helpdesk.is_external:
             return 0, 0
         delivered = failed = 0
@@ -139,12 +155,20 @@ class HandoffService:
         return delivered, failed
 
     def deliver_case(self, case: Case) -> Case:
-        """Send one kept case to the helpdesk (no-op without one)."""
+        """Send one kept case to the helpdesk (no-op without one), and the team's
+        notifications."""
+        if self._notifications is not None:
+            self._notifications.deliver_pending()
         return self._deliver(case) if self._helpdesk.is_external else case
 
     def _deliver(self, case: Case) -> Case:
         try:
             ticket = self._helpdesk.deliver(case)
+        except TicketGoneError:
+            # Deleted in the helpdesk: close the case rather than retry it forever.
+            log.warning("case %s: its helpdesk ticket was deleted; closing the case", case.id)
+            closed = self._store.close_deleted(case.helpdesk_id or "", TICKET_DELETED_NOTE)
+            return closed or case
         except HelpdeskUnavailableError as exc:
             # Nothing is lost: the case stays in the inbox as pending and is retried later.
             log.warning("case %s kept for a later delivery: %s", case.id, exc)

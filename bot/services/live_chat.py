@@ -23,6 +23,7 @@ from bot.domain.live_chat import (
     LIVE_CHANNELS,
     NotLiveError,
     NotYourCaseError,
+    clean_display_name,
     joined_notice,
     released_notice,
     resolved_notice,
@@ -34,6 +35,7 @@ from bot.domain.ports import AuditLog, CaseStore, ChatDeliveryStore, Conversatio
 log = logging.getLogger(__name__)
 
 DELIVERIES_KEPT = timedelta(days=1)
+NOBODY_AVAILABLE_INTENT = "EXTERNAL_nobody_available"
 
 
 class LiveChatService:
@@ -129,6 +131,29 @@ class LiveChatService:
         case = self._cases.resolve(case.id, agent, note)
         self._audit.record("case_resolve", "ok", case.conversation_id, actor=agent)
         return case
+
+    def helpdesk_reply(self, helpdesk_id: str, author: str, text: str) -> Case | None:
+        """A public reply an agent wrote in the external helpdesk: shown in the customer's
+        chat when the case is still open on a live channel. None when it was not sent."""
+        case = self._cases.by_helpdesk_id(helpdesk_id)
+        if case is None or not self.can_chat(case):
+            return None
+        name = clean_display_name(author) or "Support"
+        self._say(case, "agent", name, usable_reply(text))
+        self._audit.record("case_reply", "helpdesk", case.conversation_id, actor=f"zendesk:{name}")
+        return case
+
+    def offer_follow_up_to_unclaimed(self, timeout: timedelta) -> int:
+        """Web-chat cases nobody claimed within `timeout`: the assistant says so honestly and
+        offers to continue by email (once per case). How many customers were told."""
+        told = 0
+        for case in self._cases.unclaimed_since(self._clock() - timeout):
+            if not self.can_chat(case) or not self._cases.mark_follow_up_offered(case.id):
+                continue
+            for text in self._control.trigger(case.conversation_id, NOBODY_AVAILABLE_INTENT):
+                self._deliveries.add(case.conversation_id, "assistant", "", text)
+            told += 1
+        return told
 
     def prune_deliveries(self) -> int:
         """Forget pushed messages older than a day (the tracker keeps them)."""

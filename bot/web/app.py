@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from datetime import timedelta
 
 from aiohttp import web
 
@@ -15,6 +16,7 @@ log = logging.getLogger(__name__)
 
 
 APPLY_CHANGES_EVERY_SECONDS = 60
+CASE_ROUND_SECONDS = 30
 
 
 def secure_cookies(host: str, env: dict[str, str] | None = None) -> bool:
@@ -43,18 +45,42 @@ async def _apply_email_changes(app: web.Application) -> None:
         await asyncio.sleep(APPLY_CHANGES_EVERY_SECONDS)
 
 
+async def _look_after_cases(app: web.Application) -> None:
+    """Every half minute: tell web-chat customers nobody claimed in time that we can continue
+    by email, retry notifications and helpdesk deliveries, forget old pushed messages."""
+    container: Container = app["container"]
+    timeout = timedelta(minutes=container.settings.handoff.claim_timeout_minutes)
+    rounds = 0
+    while True:
+        try:
+            told = await asyncio.to_thread(container.live_chat.offer_follow_up_to_unclaimed,
+                                           timeout)  # fmt: skip
+            if told:
+                log.info("offered the email follow-up on %d unclaimed case(s)", told)
+            if rounds % 10 == 0:  # every five minutes
+                await asyncio.to_thread(container.handoff.retry_pending)
+                await asyncio.to_thread(container.live_chat.prune_deliveries)
+        except Exception:  # keep the loop alive; the next round tries again
+            log.exception("looking after cases failed")
+        rounds += 1
+        await asyncio.sleep(CASE_ROUND_SECONDS)
+
+
 async def _start_background(app: web.Application) -> None:
     app["email_change_task"] = asyncio.create_task(_apply_email_changes(app))
+    app["cases_task"] = asyncio.create_task(_look_after_cases(app))
 
 
 async def _stop_background(app: web.Application) -> None:
     app["email_change_task"].cancel()
+    app["cases_task"].cancel()
 
 
 def build_web_app(container: Container, rasa_url: str, host: str = "127.0.0.1") -> web.Application:
     """The inbox under /inbox, the account pages under /account, the demo page under /."""
     from bot.insights.reader import TrackerEventReader, tracker_engine
     from bot.web.account_pages import add_account_routes
+    from bot.web.helpdesk_hooks import add_helpdesk_routes
     from bot.web.inbox import create_app
     from bot.web.inbox.live import ConversationFeed
 
@@ -72,7 +98,10 @@ def build_web_app(container: Container, rasa_url: str, host: str = "127.0.0.1") 
     )
     add_account_routes(app, container.account_links, settings.vendor.name,
                        settings.password_policy.describe())  # fmt: skip
+    zendesk_secret = os.environ.get("SIGNIN_ZENDESK_WEBHOOK_SECRET", "")
+    add_helpdesk_routes(app, container.live_chat, zendesk_secret, container.clock)
     app["account_links"] = container.account_links
+    app["container"] = container
     app.on_startup.append(_start_background)
     app.on_cleanup.append(_stop_background)
     try:

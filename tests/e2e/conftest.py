@@ -37,6 +37,7 @@ from bot.bootstrap import Container, build_container
 from bot.settings import PROJECT_ROOT, load_settings
 from bot.web.demo import add_web_routes
 from tests.integration.conftest import MODEL, free_port
+from tests.support.settings_files import settings_file
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Locator, Page, Playwright
@@ -129,6 +130,8 @@ class Assistant:
             SIGNIN_DATABASE_URL=self.app_db_url,
             TRACKER_STORE_URL=f"sqlite:///{self.tracker_db}",
             ACTION_ENDPOINT_URL=f"http://127.0.0.1:{self.action_port}/webhook",
+            # The team is always at work: a handoff waits for a person whenever tests run.
+            SIGNIN_SETTINGS_FILE=str(settings_file(self.work, always_open=True)),
         )
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(

@@ -167,16 +167,7 @@ class SqlAgentStore:
         Raises:
             UnknownAgentError: no agent has this email.
         """
-        email = normalise_email(email)
-        with self._engine.begin() as conn:
-            changed = conn.execute(
-                update(agents).where(agents.c.email == email).values(disabled=True)
-            ).rowcount
-            if not changed:
-                raise UnknownAgentError(email)
-            return conn.execute(
-                delete(agent_sessions).where(agent_sessions.c.agent_email == email)
-            ).rowcount
+        return self._change_and_sign_out(email, disabled=True)
 
     def set_password(self, email: str, password: str) -> int:
         """Give an agent a new password and end their sessions; the number ended.
@@ -185,11 +176,14 @@ class SqlAgentStore:
             UnknownAgentError: no agent has this email.
             ValueError: the password is too short.
         """
-        email = normalise_email(email)
         password_hash = self._hasher.hash(_checked_password(password))
+        return self._change_and_sign_out(email, password_hash=password_hash)
+
+    def _change_and_sign_out(self, email: str, **values: object) -> int:
+        email = normalise_email(email)
         with self._engine.begin() as conn:
             changed = conn.execute(
-                update(agents).where(agents.c.email == email).values(password_hash=password_hash)
+                update(agents).where(agents.c.email == email).values(**values)
             ).rowcount
             if not changed:
                 raise UnknownAgentError(email)

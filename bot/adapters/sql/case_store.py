@@ -54,6 +54,7 @@ def _case(row: Row) -> Case:
         live=bool(row.live),
         contact_email=row.contact_email,
         contact_verified=bool(row.contact_verified),
+        follow_up_offered_at=as_utc(row.follow_up_offered_at) if row.follow_up_offered_at else None,
     )
 
 
@@ -169,15 +170,35 @@ class SqlCaseStore:
         return self._set(case_id, contact_email=email, contact_verified=verified)
 
     def unclaimed_since(self, before: datetime) -> list[Case]:
-        """Open cases created before `before` that nobody has claimed."""
+        """Open cases created before `before` that nobody has claimed and whose customer has
+        not been offered the email follow-up yet."""
         with self._engine.connect() as conn:
             rows = conn.execute(
                 select(cases)
                 .where(cases.c.status == "open")
                 .where(cases.c.created_at < before)
+                .where(cases.c.follow_up_offered_at.is_(None))
+                .where(cases.c.contact_email.is_(None))
                 .order_by(cases.c.id)
             ).all()
         return [_case(row) for row in rows]
+
+    def mark_follow_up_offered(self, case_id: int) -> bool:
+        """Record the offer once; False when it was recorded already (another process)."""
+        with self._engine.begin() as conn:
+            return bool(conn.execute(
+                update(cases).where(cases.c.id == case_id)
+                .where(cases.c.follow_up_offered_at.is_(None))
+                .values(follow_up_offered_at=self._clock())
+            ).rowcount)  # fmt: skip
+
+    def by_helpdesk_id(self, helpdesk_id: str) -> Case | None:
+        """The newest case delivered as this helpdesk ticket."""
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                select(cases).where(cases.c.helpdesk_id == helpdesk_id).order_by(cases.c.id.desc())
+            ).first()
+        return _case(row) if row else None
 
     def close_deleted(self, helpdesk_id: str, note: str) -> Case | None:
         """Resolve the case whose helpdesk ticket was deleted; None when there is none open."""

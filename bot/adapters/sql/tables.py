@@ -200,6 +200,8 @@ cases = Table(
     # says whether that address was proven (it is the verified account's address).
     Column("contact_email", String(320), nullable=True),
     Column("contact_verified", Boolean, nullable=False, default=False),
+    # When the customer was offered the email follow-up (offered once per case).
+    Column("follow_up_offered_at", DateTime(timezone=True), nullable=True),
 )
 Index("ix_cases_conversation_status", cases.c.conversation_id, cases.c.status)
 

@@ -275,16 +275,21 @@ class _Inbox:
             )
         )
 
-    def case_response(
+    async def case_response(
         self,
         session: AgentSession,
         case: Case,
         status: int = 200,
         note: str = "",
         error: str | None = None,
-        lines: tuple = (),
         reply_error: str | None = None,
     ) -> web.Response:
+        """The case page; for cases the agent can chat in, with the conversation so far."""
+        can_chat = self.live_chat.can_chat(case)
+        lines: tuple = ()
+        if can_chat:
+            _last, found = await asyncio.to_thread(self.feed.lines_after, case.conversation_id, 0)
+            lines = tuple(found)
         return self.page(
             pages.case_page(
                 case,
@@ -294,35 +299,19 @@ class _Inbox:
                 vendor=self.vendor,
                 note=note,
                 error=error,
-                can_chat=self.live_chat.can_chat(case),
+                can_chat=can_chat,
                 lines=lines,
                 reply_error=reply_error,
             ),
             status,
         )
 
-    async def case_response_with_chat(
-        self,
-        session: AgentSession,
-        case: Case,
-        status: int = 200,
-        note: str = "",
-        error: str | None = None,
-        reply_error: str | None = None,
-    ) -> web.Response:
-        """The case page with the conversation so far (for cases the agent can chat in)."""
-        lines: tuple = ()
-        if self.live_chat.can_chat(case):
-            _last, found = await asyncio.to_thread(self.feed.lines_after, case.conversation_id, 0)
-            lines = tuple(found)
-        return self.case_response(session, case, status, note, error, lines, reply_error)
-
     async def show_case(self, request: web.Request) -> web.Response:
         """GET /inbox/cases/{id}: summary, details, forms, transcript."""
         case = await self.load_case(request)
         if case is None:
             return self.not_found()
-        return await self.case_response_with_chat(request[_SESSION_KEY], case)
+        return await self.case_response(request[_SESSION_KEY], case)
 
     async def claim(self, request: web.Request) -> web.Response:
         """POST /inbox/cases/{id}/claim: take an open case."""
@@ -360,10 +349,12 @@ class _Inbox:
             return self.message(409, "Already resolved", f"Case #{case.id} is resolved.", here)
         note = _form_text(await request.post(), "note").strip()
         if not note:
-            return self.case_response(session, case, 400, error="Write a note before resolving.")
+            return await self.case_response(
+                session, case, 400, error="Write a note before resolving."
+            )
         if len(note) > MAX_NOTE_LENGTH:
             error = f"Keep the note under {MAX_NOTE_LENGTH} characters."
-            return self.case_response(session, case, 400, note=note, error=error)
+            return await self.case_response(session, case, 400, note=note, error=error)
         try:
             await asyncio.to_thread(self.live_chat.resolve, case.id, session.email, note)
         except NotYourCaseError:

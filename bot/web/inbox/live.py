@@ -219,4 +219,4 @@ class LiveRoutes:
             return web.json_response(body, status=status)
         if error is None:
             return web.Response(status=303, headers={"Location": f"/inbox/cases/{case.id}"})
-        return await self.inbox.case_response_with_chat(session, case, status, reply_error=error)
+        return await self.inbox.case_response(session, case, status, reply_error=error)

@@ -16,7 +16,7 @@ import pytest
 from bot.adapters.http import Timeouts
 from bot.adapters.zendesk import ZendeskHelpdesk, idempotency_key, subject
 from bot.domain.model import Case, TranscriptLine
-from bot.domain.ports import HelpdeskUnavailableError
+from bot.domain.ports import HelpdeskUnavailableError, TicketGoneError
 from tests.http_fakes import FakeHTTPServer, RecordedRequest, Reply, local_session
 
 TOKEN = "6wiIBWbGkBMo1mRDMuVwkw1EPsNkeUj95PIz2akv"
@@ -183,6 +183,8 @@ def test_a_new_case_becomes_a_ticket_with_the_documented_shape(
             "priority": "high",
             "tags": ["signin_assistant", "handoff_verification_failed", "priority_high"],
             "external_id": "rest-5f2b9c7e",
+            # No address known: a named end user for the conversation.
+            "requester": {"name": "Chat customer rest-5f2"},
         }
     }
     credentials = base64.b64encode(f"{EMAIL}/token:{TOKEN}".encode()).decode()
@@ -297,11 +299,37 @@ def test_a_503_on_an_update_is_retried_by_the_session(
     assert len(server.requests) == 2
 
 
-def test_a_deleted_ticket_is_unavailable(server: FakeHTTPServer, helpdesk: ZendeskHelpdesk) -> None:
+def test_a_deleted_ticket_is_gone(server: FakeHTTPServer, helpdesk: ZendeskHelpdesk) -> None:
     server.script("PUT", TICKET_PATH, Reply(404, zendesk_error("RecordNotFound", "Not found")))
 
-    with pytest.raises(HelpdeskUnavailableError, match="ticket not found"):
+    with pytest.raises(TicketGoneError, match="ticket not found"):
         helpdesk.deliver(make_case(helpdesk_id=str(TICKET_ID)))
+
+
+def test_the_requester_is_the_customer_when_the_case_has_an_address(
+    server: FakeHTTPServer, helpdesk: ZendeskHelpdesk
+) -> None:
+    server.script("POST", CREATE_PATH, CREATED)
+    server.script("PUT", TICKET_PATH, UPDATED)
+    helpdesk.deliver(make_case(contact_email="customer@example.net"))
+    [create] = server.requests_to("POST", CREATE_PATH)
+    assert sent(create)["ticket"]["requester"] == {
+        "name": "Chat customer rest-5f2", "email": "customer@example.net"}  # fmt: skip
+
+
+def test_a_case_whose_ticket_was_deleted_is_closed_not_retried_forever(
+    server: FakeHTTPServer, helpdesk: ZendeskHelpdesk, container: Any
+) -> None:
+    from bot.services.handoff import TICKET_DELETED_NOTE, HandoffService
+
+    server.script("PUT", TICKET_PATH, Reply(404, zendesk_error("RecordNotFound", "Not found")))
+    kept = container.cases.save(replace(make_case(), id=0, delivery="pending"))
+    container.cases.mark_delivered(kept.id, str(TICKET_ID))
+    service = HandoffService(container.cases, helpdesk, container.settings.vendor.support_hours,
+                             15, container.clock)  # fmt: skip
+    closed = service.deliver_case(container.cases.get(kept.id))
+    assert closed.status == "resolved" and closed.resolution_note == TICKET_DELETED_NOTE
+    assert container.cases.get(kept.id).status == "resolved"
 
 
 def test_a_ticket_id_that_is_not_a_number_is_never_sent(

@@ -9,6 +9,7 @@ import sys
 
 from tests.http_fakes import wait_for_mail
 from tests.integration.conftest import MODEL, RunningAssistant
+from tests.support.verification import joined
 
 
 def texts(messages: list[dict]) -> list[str]:
@@ -77,6 +78,15 @@ def test_a_password_typed_in_the_chat_is_redacted_in_the_case(
     transcript = " ".join(line.text for line in case.transcript)
     assert "Winter2026!!" not in transcript + case.summary
     assert "[redacted]" in transcript
+
+
+def test_a_question_about_the_guide_gets_its_answer_not_a_flow(
+    assistant: RunningAssistant,
+) -> None:
+    messages = assistant.say("faq-case", "is the password case sensitive?")
+    assert "case-sensitive" in joined(messages), messages
+    buttons = [b["title"] for m in messages for b in m.get("buttons", [])]
+    assert "Send me a reset link" in buttons  # the next step: into the matching flow
 
 
 def test_conversations_land_in_the_sqlite_tracker_store(assistant: RunningAssistant) -> None:

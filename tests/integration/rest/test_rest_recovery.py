@@ -59,6 +59,28 @@ def test_lost_phone_resets_factors_and_notifies(assistant: RunningAssistant) -> 
     assert wait_for_mail(assistant.container.outbox, email, "factor_reset_notice")
 
 
+def test_an_address_typed_instead_of_yes_starts_the_check_with_it(
+    assistant: RunningAssistant,
+) -> None:
+    email = "typed.instead@example.com"
+    add_verifiable_account(assistant, email)
+    sender = "unlock-typed-address"
+    assert "unlock it right away" in joined(assistant.say(sender, "my account is locked"))
+    reply = joined(assistant.say(sender, email))
+    assert "6-digit code" in reply, reply
+    assert "What's the email address" not in reply
+    assert latest_code(assistant, email)
+
+
+def test_a_code_typed_before_one_was_sent_is_not_used(assistant: RunningAssistant) -> None:
+    sender = "unlock-early-code"
+    assistant.say(sender, "my account is locked")
+    reply = joined(assistant.say(sender, "482913"))
+    assert "haven't sent you one" in reply, reply
+    assert "What's the email address" in reply
+    assert "password" not in reply.lower()
+
+
 def test_suspicious_link_is_flagged(assistant: RunningAssistant) -> None:
     reply = joined(
         assistant.say("phish", "is this link legit https://example.com.account-check.net/login")

@@ -191,7 +191,8 @@ def test_session_start_fills_every_vendor_placeholder(container: Container) -> N
             text = variant.get("text", "")
             placeholders |= {p.split("}")[0] for p in text.split("{")[1:]}
     passed_by_actions = {
-        "email", "new_email", "description", "details", "case_number", "wait", "hours"
+        "email", "new_email", "description", "details", "case_number", "wait", "hours",
+        "contact_email",
     }  # fmt: skip
     assert placeholders - passed_by_actions <= set(filled)
 

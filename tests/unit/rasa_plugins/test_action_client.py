@@ -73,3 +73,66 @@ def test_calls_reuse_one_connection_and_keep_headers_and_errors() -> None:
     assert len(set(peers)) == 1  # kept alive
     assert auth == ["Bearer s3cret"] * 4
     assert status == 400
+
+
+REPLIES = [
+    {"events": [], "responses": []},
+    {},
+    {"events": [{"event": "slot", "name": "a", "value": 1, "timestamp": None}]},
+    {
+        "events": [
+            {
+                "event": "user",
+                "text": "hi",
+                "parse_data": {
+                    "intent": {"name": "greet", "confidence": 0.9},
+                    "entities": [{"entity": "e", "value": 1, "start": 0, "end": 2}],
+                },
+            },
+            {"event": "action", "name": "action_listen"},
+            {"event": "bot", "text": "hello", "data": {}},
+            {"event": "session_started"},
+            {"event": "active_loop", "name": None},
+            {"event": "followup", "name": "x"},
+        ],
+        "responses": [{"text": "hi", "buttons": []}],
+    },
+    {"events": [{"event": "no-such-event"}]},
+    {"events": [{"name": "a"}]},
+    {"events": [{"event": "slot", "name": 5}]},
+    {"events": [{"event": "user", "text": 5}]},
+    {"events": [{"event": "user", "parse_data": {"entities": [{"entity": "e"}]}}]},
+    {"events": [{"event": "action", "timestamp": "yesterday", "name": "x"}]},
+    {
+        "events": [
+            {"event": "reminder", "intent": "x", "date_time": "2026-01-01", "entities": "bad"}
+        ]
+    },
+    {"events": "not a list"},
+    {"events": [5]},
+    {"responses": "not a list"},
+    {"responses": [5]},
+    [],
+    None,
+]
+
+
+@pytest.mark.parametrize("reply", REPLIES)
+def test_the_quick_check_accepts_exactly_what_the_full_schema_accepts(reply: object) -> None:
+    from jsonschema.validators import validator_for
+
+    schema = RemoteAction.action_response_format_spec()
+    full = validator_for(schema)(schema)
+    quick = action_client.event_dispatching_check(schema, validator_for(schema))
+    assert quick(reply) == full.is_valid(reply)
+
+
+def test_request_bodies_are_the_json_that_json_dumps_makes() -> None:
+    import json
+
+    body = {"tracker": {"events": [{"text": "a/b ü \u2028", "timestamp": 1733051234.123456,
+                                    "n": [1, 2.5, None, True]}]}}  # fmt: skip
+    assert json.loads(action_client._dumps(body)) == body
+    assert json.loads(action_client._dumps({"x": float("nan")}).replace("NaN", "null")) == {
+        "x": None
+    }

@@ -235,3 +235,29 @@ def test_the_address_is_verified_only_when_it_is_the_proven_account(
     assert other is not None and not other.contact_verified
     same = container.handoff.set_contact("conv-owner", "OWNER@example.com", account.id)
     assert same is not None and same.contact_verified
+
+
+def test_outside_hours_the_web_chat_customer_is_asked_where_to_write(
+    container: Container, clock: Any
+) -> None:
+    from bot.actions.handoff import ActionSaveContact, ValidateContactForm
+
+    clock.advance(days=5, hours=3)  # Saturday afternoon: nobody at work
+    tracker = make_tracker(events=RESET_THEN_PERSON, sender="conv-saturday")
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionHandoffToAgent().run(dispatcher, tracker, DOMAIN))
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_handoff_offline" and "away" in message["wait"]
+    assert events[-1] == {"event": "followup", "name": "contact_form", "timestamp": None}
+    # A malformed address is asked again; a good one lands on the case.
+    checker = CollectingDispatcher()
+    assert ValidateContactForm().validate_contact_email(
+        "me at example", checker, tracker, DOMAIN) == {"contact_email": None}  # fmt: skip
+    assert checker.messages[0]["response"] == "utter_invalid_email"
+    form = make_tracker(events=RESET_THEN_PERSON, sender="conv-saturday",
+                        slots={"contact_email": "me@example.com"})  # fmt: skip
+    saved = CollectingDispatcher()
+    asyncio.run(ActionSaveContact().run(saved, form, DOMAIN))
+    assert saved.messages[0]["response"] == "utter_contact_saved"
+    [case] = [c for c in container.cases.list() if c.conversation_id == "conv-saturday"]
+    assert case.contact_email == "me@example.com" and not case.contact_verified

@@ -168,3 +168,27 @@ def test_deliveries_are_pruned_after_a_day(
     assert [d.text for d in deliveries.after(0)] == ["still there?"]
     assert deliveries.newest_id() >= 2
     assert clock() - timedelta(days=1) > case.created_at
+
+
+def test_unclaimed_web_chat_cases_get_the_email_offer_once(
+    service: LiveChatService, container: Container, clock: FakeClock,
+    control: FakeConversationControl, deliveries: SqlChatDeliveries,
+) -> None:  # fmt: skip
+    control.trigger_replies = ["Nobody has been free yet.", "Which email address ...?"]
+    waiting = new_case(container, clock)
+    rest = new_case(container, clock, channel="rest", conversation="conv-rest")
+    claimed = new_case(container, clock, conversation="conv-claimed")
+    service.take_over(claimed.id, ANA)
+    clock.advance(minutes=5)
+    assert service.offer_follow_up_to_unclaimed(timedelta(minutes=10)) == 0
+    clock.advance(minutes=6)
+    assert service.offer_follow_up_to_unclaimed(timedelta(minutes=10)) == 1
+    assert control.triggered == [("conv-live", "EXTERNAL_nobody_available")]
+    pushed = [(d.conversation_id, d.kind, d.text) for d in deliveries.after(0)
+              if d.kind == "assistant"]  # fmt: skip
+    assert pushed == [("conv-live", "assistant", "Nobody has been free yet."),
+                      ("conv-live", "assistant", "Which email address ...?")]  # fmt: skip
+    assert container.cases.get(waiting.id).follow_up_offered_at is not None
+    assert container.cases.get(rest.id).follow_up_offered_at is None  # REST: offered at handoff
+    clock.advance(minutes=30)
+    assert service.offer_follow_up_to_unclaimed(timedelta(minutes=10)) == 0  # once

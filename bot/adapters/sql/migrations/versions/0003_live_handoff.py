@@ -22,6 +22,9 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("contact_verified", sa.Boolean, nullable=False, server_default=sa.false())
         )
+        batch.add_column(
+            sa.Column("follow_up_offered_at", sa.DateTime(timezone=True), nullable=True)
+        )
     with op.batch_alter_table("audit_log") as batch:
         batch.add_column(sa.Column("actor", sa.String(320), nullable=True))
     with op.batch_alter_table("agents") as batch:
@@ -64,5 +67,5 @@ def downgrade() -> None:
         batch.drop_column("disabled")
         batch.drop_column("display_name")
     with op.batch_alter_table("cases") as batch:
-        for column in ("contact_verified", "contact_email", "live"):
+        for column in ("follow_up_offered_at", "contact_verified", "contact_email", "live"):
             batch.drop_column(column)
