@@ -32,7 +32,7 @@ def test_report_review_and_export_match_the_database(
     unsure = {
         event["text"] for event in parsed
         if (event["parse_data"]["intent"]["name"] == "nlu_fallback"
-            or event["parse_data"]["intent"]["confidence"] < below)
+            or event["parse_data"]["intent"].get("confidence", 1.0) < below)
         and not event["text"].startswith(("/", "[redacted")) and "@" not in event["text"]
     }  # fmt: skip
     # the review keeps entities as annotations: compare the words without them
