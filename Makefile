@@ -5,7 +5,11 @@ SHELL := /bin/bash
 VENV        := .venv
 BIN         := $(VENV)/bin
 PY          := $(BIN)/python
+# The accepted release (a hard link to models/releases/<id>.tar.gz; models/current names it).
 MODEL       := models/current.tar.gz
+# The model built from the current data: the current release, or the candidate `make train`
+# trained after a data change (what `make test` checks).
+DATA_MODEL   = $$($(PY) -m bot models path)
 RASA_PORT   ?= 5005
 ACTION_PORT ?= 5055
 WEB_PORT    ?= 5080
@@ -20,23 +24,24 @@ export PYTHONDONTWRITEBYTECODE := 1
 # Rasa 3.6's dependencies print pages of deprecation notices; they are not ours to fix.
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-# Everything that changes the trained model.
-TRAIN_INPUTS := config.yml domain.yml $(shell find data bot/rasa_plugins/nlu -type f \( -name '*.yml' -o -name '*.jsonl' -o -name '*.py' \) 2>/dev/null)
 
+.PHONY: models purge
 .PHONY: help setup run run-production scale-deps deploy-check shell train test lint format validate test-stories nlu-eval bench-nlu bench-faq bench-reset-timing bench-load insights retrain pytest e2e-deps widget widget-check screenshots clean lock
 
 help:
 	@echo "make run        set up, train if needed, start the assistant (Ctrl-C stops)"
 	@echo "make test       lint, validate, train, test stories, NLU evaluation, pytest"
 	@echo "make shell      chat in the terminal"
-	@echo "make train      train the model if data or config changed"
+	@echo "make train      train a candidate if data or config changed (the first one becomes a release)"
 	@echo "make bench-nlu  accuracy, macro-F1, fallback sweep on held-out and real dev data"
 	@echo "make bench-faq  fresh questions about the sign-in guide: right answer, key fact stated"
 	@echo "make bench-reset-timing  reset reply timing, account vs no account"
 	@echo "make bench-load this assistant vs the stock Rasa bot under 20 concurrent customers"
 	@echo "make run-production  2 Rasa + 2 action servers behind nginx on PostgreSQL/Redis/RabbitMQ"
 	@echo "make lint       ruff check + format check;  make format  fix formatting"
-	@echo "make retrain    train a candidate, keep it only if no metric drops (weekly routine)"
+	@echo "make retrain    train a candidate, serve it only if the gate accepts it (no restart)"
+	@echo "make models     releases and candidates (python -m bot models list|show|promote|rollback)"
+	@echo "make purge      delete tracker events and exports older than SIGNIN_RETENTION_DAYS (90)"
 	@echo "make insights   report (charts) and review file from the tracker store; SINCE=YYYY-MM-DD"
 	@echo "make widget     rebuild bot/web/static/signin-chat.js from web/src (needs Node)"
 	@echo "make screenshots  widget screenshots at desktop and phone width into docs/screenshots"
@@ -63,19 +68,21 @@ lock: setup
 	@echo "requirements.lock: $$(grep -vc '^#' requirements.lock) packages pinned"
 
 # --- model ------------------------------------------------------------------------------
-train: $(MODEL)
+# Trains only into models/candidates/, and only when no model was built from exactly this
+# data (by hash). On a fresh clone the first model becomes the first release through the
+# absolute gate (held-out macro-F1 >= MIN_MACRO_F1, every test story passes); after that
+# only `make retrain` (the full gate) or `python -m bot models promote` change what is served.
+train: setup
+	@$(PY) -m bot models train --min-macro-f1 $(MIN_MACRO_F1)
 
-# `rasa train` skips its own copy of `rasa data validate` (about a fifth of the training
-# time): `make test` runs `validate` before `train`, and `make validate` does it alone.
-$(MODEL): $(VENV)/.installed $(TRAIN_INPUTS)
-	@echo "training (data or config changed) ..."
-	@start=$$(date +%s); \
-	$(BIN)/rasa train --skip-validation --fixed-model-name current --out models || exit 1; \
-	echo "training took $$(( $$(date +%s) - start )) s"
-	@touch $@
+# (`rasa train` skips its own copy of `rasa data validate`, about a fifth of the training
+# time: `make test` runs `validate` before `train`, `make retrain` validates first.)
+
+models: setup
+	@$(PY) -m bot models list
 
 # --- running ----------------------------------------------------------------------------
-run: $(MODEL)
+run: train
 	$(PY) -m bot db upgrade
 	$(PY) -m bot serve --rasa-port $(RASA_PORT) --action-port $(ACTION_PORT) \
 	  --web-port $(WEB_PORT) --endpoints $(ENDPOINTS) --credentials $(CREDENTIALS) \
@@ -86,12 +93,12 @@ run: $(MODEL)
 RASA_PROCESSES ?= 2
 ACTION_SERVERS ?= 2
 PROD_PORT      ?= 8080
-run-production: $(MODEL)
+run-production: train
 	$(PY) -m bot db upgrade
 	$(PY) -m bot.modelops.cluster --rasa $(RASA_PROCESSES) --actions $(ACTION_SERVERS) \
 	  --port $(PROD_PORT) --model $(MODEL)
 
-shell: $(MODEL)
+shell: train
 	$(PY) -m bot shell --action-port $(ACTION_PORT) --model $(MODEL)
 
 # --- checks -----------------------------------------------------------------------------
@@ -109,29 +116,32 @@ format: setup
 validate: setup
 	$(BIN)/rasa data validate --quiet
 
-test-stories: $(MODEL)
-	$(BIN)/rasa test core --model $(MODEL) --stories tests/test_stories.yml \
+test-stories: train
+	$(BIN)/rasa test core --model $(DATA_MODEL) --stories tests/test_stories.yml \
 	  --fail-on-prediction-errors --out results/stories --quiet
 
-nlu-eval: $(MODEL)
-	$(PY) -m bot bench nlu --model $(MODEL) --data tests/nlu/heldout.yml \
+nlu-eval: train
+	$(PY) -m bot bench nlu --model $(DATA_MODEL) --data tests/nlu/heldout.yml \
 	  --min-macro-f1 $(MIN_MACRO_F1) --report results/nlu/bench.json
 
 # The held-out file and, when it is there, the real-customer development set (with a
 # fallback threshold sweep); JSON reports in results/nlu/.
 DEV_NLU ?= ../shared/evaluation/real-dev.tsv
-bench-nlu: $(MODEL)
+bench-nlu: train
 	$(PY) -m bot.modelops.bench_nlu --model $(MODEL) --data tests/nlu/heldout.yml --dev $(DEV_NLU) \
 	  --top 15 --out results/nlu
 
 # Fresh questions about the sign-in guide (tests/nlu/faq_fresh.yml, never trained on): each
 # must get its own family's answer, and that answer must state the key fact. Fails otherwise.
-bench-faq: $(MODEL)
+bench-faq: train
 	$(PY) -m bot.modelops.bench_nlu --model $(MODEL) --faq-only --faq tests/nlu/faq_fresh.yml \
 	  --out results/nlu
 
 retrain: setup
-	$(PY) -m bot retrain --tolerance 0.01
+	$(PY) -m bot retrain --tolerance 0.01 --min-macro-f1 $(MIN_MACRO_F1)
+
+purge: setup
+	$(PY) -m bot insights purge
 
 SINCE ?= $(shell date -u -d '30 days ago' +%F)
 insights: setup
@@ -143,10 +153,10 @@ bench-reset-timing: setup
 
 CONCURRENCY   ?= 20
 CONVERSATIONS ?= 80
-bench-load: $(MODEL)
+bench-load: train
 	$(PY) -m bot bench load --concurrency $(CONCURRENCY) --conversations $(CONVERSATIONS)
 
-pytest: $(MODEL)
+pytest: train
 	$(BIN)/pytest tests
 
 # Browser tests use Debian's Chromium (Playwright cannot download browsers here).
@@ -178,7 +188,7 @@ widget:
 widget-check:
 	cd web && npm ci --no-audit --no-fund && node build.mjs --check
 
-screenshots: $(MODEL) e2e-deps
+screenshots: train e2e-deps
 	$(PY) -m tests.e2e.screenshots docs/screenshots
 
 clean:

@@ -242,6 +242,23 @@ def tracker_store_url(env: Mapping[str, str] | None = None) -> str:
     return env.get("TRACKER_STORE_URL") or f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}"
 
 
+DEFAULT_RETENTION_DAYS = 90
+
+
+def retention_days(env: Mapping[str, str] | None = None) -> int:
+    """How many days conversation logs are kept (SIGNIN_RETENTION_DAYS, default 90):
+    `python -m bot insights purge` deletes tracker events and exports older than that."""
+    env = os.environ if env is None else env
+    raw = env.get("SIGNIN_RETENTION_DAYS") or str(DEFAULT_RETENTION_DAYS)
+    try:
+        days = int(raw)
+    except ValueError:
+        raise SettingsError(f"SIGNIN_RETENTION_DAYS must be a whole number, not {raw!r}") from None
+    if days < 1:
+        raise SettingsError(f"SIGNIN_RETENTION_DAYS must be at least 1, not {days}")
+    return days
+
+
 def _default_database_url() -> str:
     return f"sqlite:///{PROJECT_ROOT / 'var' / 'app.db'}"
 

@@ -16,7 +16,13 @@ from bot.cli.common import (
     table,
 )
 from bot.domain.live_chat import NotLiveError, NotYourCaseError
-from bot.domain.model import CASE_STATUSES, Case, CaseConflictError, CaseNotFoundError
+from bot.domain.model import (
+    AGENT_ROLES,
+    CASE_STATUSES,
+    Case,
+    CaseConflictError,
+    CaseNotFoundError,
+)
 from bot.domain.ports import ConversationUnavailableError
 
 
@@ -150,9 +156,9 @@ def cmd_agents_list(container: Container, args: argparse.Namespace) -> int:
     if not agents:
         print("no agents; add one with `agents add EMAIL`")
         return 0
-    rows = [[a.email, a.display_name, "disabled" if a.disabled else "active", str(a.sessions),
-             f"{a.created_at:%Y-%m-%d}"] for a in agents]  # fmt: skip
-    print(table(rows, ["email", "name", "state", "sessions", "added"]))
+    rows = [[a.email, a.display_name, a.role, "disabled" if a.disabled else "active",
+             str(a.sessions), f"{a.created_at:%Y-%m-%d}"] for a in agents]  # fmt: skip
+    print(table(rows, ["email", "name", "role", "state", "sessions", "added"]))
     return 0
 
 
@@ -207,14 +213,15 @@ def cmd_agents_add(container: Container, args: argparse.Namespace) -> int:
     if password is None:
         return 1
     try:
-        container.agents.add(args.email, password, args.name)
+        container.agents.add(args.email, password, args.name, args.role)
     except AgentExistsError:
         print(f"error: an agent {args.email} already exists", file=sys.stderr)
         return 1
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"agent {args.email} added; sign in at /inbox/login")
+    kind = "analyst (read-only)" if args.role == "analyst" else "agent"
+    print(f"{kind} {args.email} added; sign in at /inbox/login")
     return 0
 
 
@@ -249,6 +256,8 @@ def register(groups: Any) -> None:
     aadd.add_argument("email", type=email_argument)
     aadd.add_argument("--name", default="", help="the name customers see in the chat "
                       "(default: from the email)")  # fmt: skip
+    aadd.add_argument("--role", choices=AGENT_ROLES, default="agent",
+                      help="analyst: reads the inbox and conversations only")  # fmt: skip
     aadd.add_argument(
         "--password-stdin",
         action="store_true",

@@ -10,6 +10,7 @@ from typing import Any
 from bot.bootstrap import Container
 from bot.cli.common import (
     command,
+    positive_int,
 )
 
 
@@ -32,6 +33,86 @@ def _fraction(value: str) -> float:
     return number
 
 
+def release_infos() -> list[Any]:
+    """The releases for the report's per-release section (cards + promotion log)."""
+    from bot.insights.per_release import ReleaseInfo
+    from bot.modelops.releases import ReleaseStore
+
+    store = ReleaseStore()
+    served: dict[str, list[datetime]] = {}
+    for entry in store.promotions():
+        served.setdefault(entry.release, []).append(datetime.fromisoformat(entry.at))
+    cards = store.list_releases() + store.list_candidates()
+    infos = [
+        ReleaseInfo(c.id, c.model_id, (served.get(c.id) or [None])[0], tuple(served.get(c.id, ())))
+        for c in cards
+    ]
+    return sorted(infos, key=lambda i: (i.promoted_at is None, i.promoted_at or 0, i.release))
+
+
+def cmd_purge(container: Container | None, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.insights.purge import purge
+    from bot.insights.reader import TrackerStoreError, tracker_engine
+    from bot.settings import SettingsError, retention_days, tracker_store_url
+
+    try:
+        days = args.days or retention_days()
+        result = purge(tracker_engine(tracker_store_url()), days,
+                       [Path(p) for p in args.exports], dry_run=args.dry_run)  # fmt: skip
+    except (TrackerStoreError, SettingsError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    verb = "would delete" if args.dry_run else "deleted"
+    print(f"{verb} {result.events} tracker event(s) and {result.files} export file(s) older "
+          f"than {result.cutoff:%Y-%m-%d %H:%M} UTC ({days} days)")  # fmt: skip
+    return 0
+
+
+def cmd_stories(container: Container | None, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.insights.reader import TrackerEventReader, TrackerStoreError, tracker_engine
+    from bot.insights.story_writer import story_yaml
+    from bot.settings import tracker_store_url
+
+    try:
+        reader = TrackerEventReader(tracker_engine(tracker_store_url()))
+        conversation = reader.conversation(args.conversation)
+    except TrackerStoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if conversation is None:
+        print(f"error: no conversation {args.conversation!r}", file=sys.stderr)
+        return 1
+    text = story_yaml(conversation)
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"test story written to {args.out}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_holdout(container: Container | None, args: argparse.Namespace) -> int:
+    from datetime import date
+    from pathlib import Path
+
+    from bot.modelops.live_heldout import split_review
+
+    review = Path(args.review)
+    if not review.is_file():
+        print(f"error: no file {review}", file=sys.stderr)
+        return 1
+    out = Path(args.train_out or f"data/nlu/reviewed-{date.today():%Y-%m-%d}.yml")
+    result = split_review(review, out, date.today(), args.share)
+    print(f"{result.training} example(s) to {out}, {result.heldout} held out in "
+          "tests/nlu/live-heldout.jsonl (never trained on; the gate's live slice)")  # fmt: skip
+    return 0
+
+
 def cmd_insights(container: Container | None, args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -42,7 +123,10 @@ def cmd_insights(container: Container | None, args: argparse.Namespace) -> int:
     try:
         engine = tracker_engine(tracker_store_url())
         if args.command == "report":
-            path = run_report(engine, args.since, Path(args.out))
+            from bot.settings import retention_days
+
+            path = run_report(engine, args.since, Path(args.out), releases=release_infos(),
+                              retention_days=retention_days())  # fmt: skip
             print(f"report written to {path}")
         elif args.command == "review":
             count = run_review(engine, args.below, args.since, Path(args.out))
@@ -78,3 +162,23 @@ def register(groups: Any) -> None:
     exp.add_argument("--since", type=_since, required=True, metavar="YYYY-MM-DD")
     exp.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     exp.add_argument("--out", default=None, metavar="FILE", help="default: standard output")
+    pur = command(ins, "purge", cmd_purge,
+                  "delete tracker events and export files older than the retention period "
+                  "(SIGNIN_RETENTION_DAYS, default 90)", needs_container=False)  # fmt: skip
+    pur.add_argument("--days", type=positive_int, default=None,
+                     help="override the retention setting")  # fmt: skip
+    pur.add_argument("--exports", nargs="*", default=["results/insights"], metavar="DIR",
+                     help="folders of reports and exports (default results/insights)")  # fmt: skip
+    pur.add_argument("--dry-run", action="store_true", help="count, delete nothing")
+    sto = command(ins, "stories", cmd_stories,
+                  "one conversation as a Rasa test story (YAML) for tests/",
+                  needs_container=False)  # fmt: skip
+    sto.add_argument("--conversation", required=True, metavar="ID")
+    sto.add_argument("--out", default=None, metavar="FILE.yml", help="default: standard output")
+    hol = command(ins, "holdout", cmd_holdout,
+                  "split a relabelled review file: a share held out for the gate (never "
+                  "trained on), the rest into data/nlu/", needs_container=False)  # fmt: skip
+    hol.add_argument("review", metavar="REVIEWED.yml")
+    hol.add_argument("--share", type=_fraction, default=0.2)
+    hol.add_argument("--train-out", default=None, metavar="FILE.yml",
+                     help="default data/nlu/reviewed-<today>.yml")  # fmt: skip

@@ -1,8 +1,9 @@
 """Command line: `python -m bot <group> <command>`.
 
-Groups: db, accounts, outbox, audit, cases, agents, insights, retrain, web, serve, shell,
-bench; one module per family of groups. Every command exits 0 on success, 1 when what was
-asked cannot be done, and 2 (with usage) when the call itself is wrong.
+Groups: db, accounts, outbox, audit, cases, agents, insights, conversations, retrain,
+models, web, serve, shell, bench; one module per family of groups. Every command exits 0 on
+success, 1 when what was asked cannot be done, and 2 (with usage) when the call itself is
+wrong.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from bot.bootstrap import build_container
-from bot.cli import accounts, cases, insights, modelops, servers
+from bot.cli import accounts, cases, conversations, insights, modelops, models, servers
 from bot.settings import SettingsError, get_settings
 
 
@@ -22,7 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m bot", description="Sign-in help assistant: operations commands."
     )
     groups = parser.add_subparsers(dest="group", metavar="GROUP", required=True)
-    for module in (servers, accounts, cases, insights, modelops):
+    for module in (servers, accounts, cases, insights, conversations, modelops, models):
         module.register(groups)
     return parser
 

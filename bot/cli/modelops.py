@@ -15,7 +15,7 @@ from bot.cli.common import (
 def cmd_retrain(container: Container | None, args: argparse.Namespace) -> int:
     from bot.modelops.retrain import run_retrain
 
-    return run_retrain(args.tolerance)
+    return run_retrain(args.tolerance, args.min_macro_f1, args.window_days)
 
 
 def cmd_bench_reset_timing(container: Container | None, args: argparse.Namespace) -> int:
@@ -44,7 +44,7 @@ def bench_load_argv(argv: list[str]) -> list[str] | None:
 def register(groups: Any) -> None:
     """Add this module's command groups to the parser."""
     retrain = groups.add_parser(
-        "retrain", help="train a candidate and keep it only if no metric drops"
+        "retrain", help="train a candidate and serve it only through the gate"
     )
     retrain.set_defaults(handler=cmd_retrain, needs_container=False)
     retrain.add_argument(
@@ -53,6 +53,10 @@ def register(groups: Any) -> None:
         default=0.01,
         help="largest drop allowed in any metric (default 0.01)",
     )
+    retrain.add_argument("--min-macro-f1", type=float, default=0.85,
+                         help="smallest held-out macro-F1 accepted (default 0.85)")  # fmt: skip
+    retrain.add_argument("--window-days", type=positive_int, default=56,
+                         help="live held-out lines of the last N days join the gate")  # fmt: skip
     bench = groups.add_parser("bench", help="benchmarks that print numbers")
     b = bench.add_subparsers(dest="command", metavar="COMMAND", required=True)
     nlu = command(

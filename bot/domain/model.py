@@ -78,13 +78,24 @@ class ServiceStatus:
         return self.indicator == "none"
 
 
+# `agent` works cases; `analyst` (product teams) may read the inbox and conversations only.
+AGENT_ROLES = ("agent", "analyst")
+READ_ONLY_ROLES = frozenset({"analyst"})
+
+
 @dataclass(frozen=True)
 class AgentSession:
-    """A signed-in agent: who, the token their forms must carry, and when it ends."""
+    """A signed-in agent: who, the token their forms must carry, when it ends, and their role."""
 
     email: str
     csrf_token: str
     expires_at: datetime
+    role: str = "agent"
+
+    @property
+    def read_only(self) -> bool:
+        """Analysts may look, never change anything."""
+        return self.role in READ_ONLY_ROLES
 
 
 class CaseNotFoundError(LookupError):

@@ -476,6 +476,8 @@ class ReviewItem:
     reasons: list[str]
     timestamp: datetime | None = None
     occurrences: int = 1
+    # (entity, value) NLU found, values scrubbed like the text; secret slots never appear
+    entities: tuple[tuple[str, str], ...] = ()
 
 
 def review_items(conversations: Iterable[Conversation], below: float = 0.6) -> list[ReviewItem]:
@@ -516,11 +518,22 @@ def review_items(conversations: Iterable[Conversation], below: float = 0.6) -> l
                 conversation_id=conversation.sender_id,
                 reasons=list(reasons),
                 timestamp=event_time(event),
+                entities=_entities(event),
             )
     return sorted(
         found.values(),
         key=lambda i: (i.confidence is None, i.confidence or 0.0, i.text),
     )
+
+
+def _entities(event: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """(entity, scrubbed value) of a user message, secret slots left out."""
+    found = []
+    for entity in (event.get("parse_data") or {}).get("entities") or []:
+        name, value = entity.get("entity"), entity.get("value")
+        if name and isinstance(value, str) and name not in SECRET_SLOTS:
+            found.append((str(name), scrub(value)))
+    return tuple(dict.fromkeys(found))
 
 
 def _flagged_messages(

@@ -208,7 +208,11 @@ class TrackerEventReader:
         with self._engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
 
-    def _rows(self, since: datetime | None) -> Iterator[Any]:
+    def require_table(self) -> None:
+        """Raise `TrackerStoreMissingError` / `TrackerStoreError` unless the table is there."""
+        self._check_table()
+
+    def _rows(self, since: datetime | None, sender_id: str | None = None) -> Iterator[Any]:
         """Rows ordered by (sender_id, id), fetched with keyset pagination.
 
         Each batch is a short query that continues after the last row seen, so no transaction
@@ -227,6 +231,8 @@ class TrackerEventReader:
         last: tuple[str, int] | None = None
         while True:
             conditions = [] if since_clause is None else [since_clause]
+            if sender_id is not None:
+                conditions.append(events_table.c.sender_id == sender_id)
             if last is not None:
                 conditions.append(
                     or_(
@@ -264,8 +270,22 @@ class TrackerEventReader:
             TrackerStoreError: The database cannot be reached.
         """
         self._check_table()
+        yield from self._group(self._rows(since))
+
+    def conversation(self, sender_id: str) -> Conversation | None:
+        """Every stored event of one conversation, or None when it has none.
+
+        Raises:
+            TrackerStoreMissingError: The database has no events table.
+            TrackerStoreError: The database cannot be reached.
+        """
+        self._check_table()
+        return next(self._group(self._rows(None, sender_id)), None)
+
+    @staticmethod
+    def _group(rows: Iterator[Any]) -> Iterator[Conversation]:
         current: Conversation | None = None
-        for row in self._rows(since):
+        for row in rows:
             if current is None or row.sender_id != current.sender_id:
                 if current is not None:
                     yield current

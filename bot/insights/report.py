@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import sys
 import time
@@ -35,6 +36,8 @@ from bot.insights.metrics import (
     export_rows,
     review_items,
 )
+from bot.insights.per_release import DEFINITIONS as RELEASE_DEFINITIONS
+from bot.insights.per_release import PerRelease, ReleaseInfo
 from bot.insights.reader import Conversation, TrackerEventReader
 from bot.settings import PROJECT_ROOT
 
@@ -46,6 +49,7 @@ CHARTS = {
     "rates": "rates.png",
     "top_intents": "top_intents.png",
     "lowest_confidence": "lowest_confidence.png",
+    "releases": "releases.png",
 }
 # Spreadsheets run cells starting with these as formulas (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -236,8 +240,76 @@ def _chart_bars(
     _save(figure, path)
 
 
+def _chart_releases(per_release: PerRelease, path: Path) -> None:
+    """Fallback rate over time, one line per release, a dashed marker at each promotion:
+    per hour when the messages span less than three days, else per day."""
+    from matplotlib.dates import DateFormatter
+
+    span = per_release.span()
+    if span is None:
+        return
+    hourly = span[1] - span[0] < timedelta(days=3)
+    figure = _new_figure()
+    axes = figure.add_subplot()
+    for label, points in per_release.fallback_series(hourly).items():
+        axes.plot([t for t, _ in points], [r * 100 for _, r in points], marker="o", label=label)
+    low, high = span[0], span[1] + timedelta(hours=1 if hourly else 24)
+    for info in per_release.releases:
+        for moment in info.served_from or ((info.promoted_at,) if info.promoted_at else ()):
+            if low - timedelta(days=1) <= moment <= high + timedelta(days=1):
+                axes.axvline(moment, linestyle="--", color="grey", linewidth=1)
+                axes.annotate(info.release[:15], (moment, 1.0), rotation=90,
+                              xycoords=("data", "axes fraction"), fontsize=7, va="top",
+                              ha="right", color="grey")  # fmt: skip
+    markers = [m for i in per_release.releases for m in i.served_from
+               if low - timedelta(days=1) <= m <= high + timedelta(days=1)]  # fmt: skip
+    margin = timedelta(hours=1 if hourly else 24)
+    axes.set_xlim(min([low, *markers]) - margin, max([high, *markers]) + margin)
+    axes.set_ylim(bottom=0)
+    axes.xaxis.set_major_formatter(DateFormatter("%m-%d %H:%M" if hourly else "%m-%d"))
+    axes.set_ylabel("fallback rate (% of user messages)")
+    axes.set_title(f"Fallback rate per {'hour' if hourly else 'day'} by model release "
+                   "(dashed: promotions, UTC)")  # fmt: skip
+    axes.legend(fontsize=7)
+    figure.autofmt_xdate()
+    _save(figure, path)
+
+
+def release_section(per_release: PerRelease, out_dir: Path) -> list[str]:
+    """The "Per model release" section (and its chart) of the report."""
+    lines = ["## Per model release (live traffic)", ""]
+    rows = per_release.ordered()
+    if not rows:
+        return [*lines, "No user messages in this period.", ""]
+    _chart_releases(per_release, out_dir / CHARTS["releases"])
+    promoted = {i.release: i.promoted_at for i in per_release.releases}
+    lines += _table(
+        ["release", "promoted", "conversations", "user messages", "fallback rate",
+         "low-confidence rate", "containment", "handoff rate"],
+        [
+            [
+                _code(s.label),
+                f"{promoted[s.label]:%Y-%m-%d %H:%M}" if promoted.get(s.label) else "–",
+                s.conversations,
+                s.user_messages,
+                _share(s.fallback_messages, s.user_messages, s.fallback_rate),
+                _share(s.low_confidence_messages, s.typed_messages, s.low_confidence_rate),
+                _share(s.contained, s.conversations, s.containment_rate),
+                _share(s.handoffs, s.conversations, s.handoff_rate),
+            ]
+            for s in rows
+        ],
+    )  # fmt: skip
+    return [*lines, f"![Fallback rate by release]({CHARTS['releases']})", ""]
+
+
 def write_report(
-    insights: Insights, out_dir: Path, since: datetime | None = None, top: int = 10
+    insights: Insights,
+    out_dir: Path,
+    since: datetime | None = None,
+    top: int = 10,
+    per_release: PerRelease | None = None,
+    retention_days: int | None = None,
 ) -> Path:
     """Write `report.md` and its PNG charts into `out_dir` (created if missing).
 
@@ -294,7 +366,13 @@ def write_report(
         f"Period: {'since ' + f'{since:%Y-%m-%d}' if since else 'everything in the store'} "
         f"(events from {moment(insights.first_event)} to {moment(insights.last_event)}). "
         f"Generated {moment(insights.generated_at)}; session timeout {timeout_min} min. "
-        "Every figure is defined under [Definitions](#definitions).",
+        "Every figure is defined under [Definitions](#definitions)."
+        + (
+            f" Events older than {retention_days} days are deleted (retention setting), so "
+            "no period reaches further back."
+            if retention_days
+            else ""
+        ),
         "",
         "## Summary",
         "",
@@ -335,6 +413,9 @@ def write_report(
     ]
     if engaged:
         lines += [f"![Rates]({CHARTS['rates']})", ""]
+
+    if per_release is not None:
+        lines += release_section(per_release, out_dir)
 
     lines += ["## Per day", ""]
     if days:
@@ -401,7 +482,8 @@ def write_report(
         lines += ["Not enough typed messages per intent yet.", ""]
 
     lines += ["## Definitions", ""]
-    lines += [f"- **{name.replace('_', ' ')}**: {text}" for name, text in DEFINITIONS.items()]
+    definitions = {**DEFINITIONS, **(RELEASE_DEFINITIONS if per_release is not None else {})}
+    lines += [f"- **{name.replace('_', ' ')}**: {text}" for name, text in definitions.items()]
     lines += [
         f"- **session timeout**: {timeout_min} minutes in this report (the default is "
         "domain.yml's session_expiration_time, 60).",
@@ -419,6 +501,8 @@ def run_report(
     now: datetime | None = None,
     session_timeout: timedelta = DEFAULT_SESSION_TIMEOUT,
     progress: bool | None = None,
+    releases: list[ReleaseInfo] | None = None,
+    retention_days: int | None = None,
 ) -> Path:
     """Read the tracker store, compute the metrics and write the report.
 
@@ -429,6 +513,8 @@ def run_report(
         now: When the report is made (default: now, UTC).
         session_timeout: For abandonment.
         progress: Show a counter on stderr (default: when stderr is a terminal).
+        releases: The model releases (from their cards): adds the per-release section.
+        retention_days: The retention setting, said in the heading.
 
     Returns:
         The path of report.md.
@@ -437,9 +523,17 @@ def run_report(
         TrackerStoreError: No tracker store there (`TrackerStoreMissingError`), or it
             cannot be reached.
     """
-    conversations = _read(engine, since, progress)
+    per_release = PerRelease(releases=releases or [], now=now or datetime.now(timezone.utc))
+
+    def counted(stream: Iterable[Conversation]) -> Iterator[Conversation]:
+        for conversation in stream:
+            per_release.add(conversation)
+            yield conversation
+
+    conversations = counted(_read(engine, since, progress))
     insights = compute_insights(conversations, now=now, session_timeout=session_timeout)
-    return write_report(insights, out_dir, since=since)
+    return write_report(insights, out_dir, since=since, per_release=per_release,
+                        retention_days=retention_days)  # fmt: skip
 
 
 # --- the review file ------------------------------------------------------------------
@@ -462,9 +556,27 @@ def _training_text(text: str) -> str:
     return _ANNOTATION.sub("] ", " ".join(text.split()))
 
 
+def annotate_entities(text: str, entities: Iterable[tuple[str, str]]) -> str:
+    """`[value](entity)` around each entity value that is in the text exactly once, so the
+    relabelled example trains the entity too."""
+    for name, value in entities:
+        value = " ".join(value.split())
+        if value and text.count(value) == 1 and not re.search(r"[\[\]()]", value):
+            text = text.replace(value, f"[{value}]({name})")
+    return text
+
+
 def _yaml_string(text: str) -> str:
     dumped = yaml.safe_dump(text, default_style='"', allow_unicode=True, width=float("inf"))
     return dumped.strip()
+
+
+def conversation_link(conversation_id: str) -> str:
+    """The inbox page of a conversation (SIGNIN_PUBLIC_URL, else the local web app)."""
+    from urllib.parse import quote
+
+    base = (os.environ.get("SIGNIN_PUBLIC_URL") or "http://127.0.0.1:5080").rstrip("/")
+    return f"{base}/inbox/conversations/{quote(conversation_id, safe='')}"
 
 
 def _comment(item: ReviewItem) -> str:
@@ -479,6 +591,7 @@ def _comment(item: ReviewItem) -> str:
     ]
     if item.occurrences > 1:
         parts.append(f"seen {item.occurrences} times")
+    parts.append(conversation_link(" ".join(item.conversation_id.split())))
     return "# " + " · ".join(parts)
 
 
@@ -510,7 +623,7 @@ def write_review_yaml(
         raise ValueError(f"the domain has no '{UNKNOWN_INTENT}' intent for unknown suggestions")
     groups: dict[str, list[tuple[ReviewItem, str]]] = {}
     for item in items:
-        text = _training_text(item.text)
+        text = annotate_entities(_training_text(item.text), item.entities)
         if not text:
             continue
         intent = item.suggested_intent if item.suggested_intent in known else UNKNOWN_INTENT
@@ -520,6 +633,9 @@ def write_review_yaml(
         "# Move each example under its right intent (or delete it), then move this file into",
         "# data/nlu/ and retrain. Suggestions that are not domain intents are under "
         f"{UNKNOWN_INTENT}.",
+        "# Each comment links to the whole conversation in the inbox (or: python -m bot",
+        "# conversations show ID). To keep a share out of training for the gate: python -m bot",
+        "# insights holdout THIS_FILE (it writes data/nlu/reviewed-<date>.yml).",
         'version: "3.1"',
     ]
     if not groups:

@@ -70,10 +70,12 @@ class Parsed:
 def _resolve_model(model: str) -> Path:
     path = Path(model)
     if path.is_dir():
-        candidates = sorted(path.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-        if not candidates:
-            raise FileNotFoundError(f"no trained model in {path}/ (run `make train`)")
-        return candidates[-1]
+        # A folder means its accepted release (never "the newest file": a candidate that
+        # was not accepted must not be what gets measured or served).
+        current = path / "current.tar.gz"
+        if not current.exists():
+            raise FileNotFoundError(f"no accepted release in {path}/ (run `make train`)")
+        return current
     if not path.exists():
         raise FileNotFoundError(f"no model file {path}")
     return path

@@ -1,110 +1,139 @@
-"""`make retrain`: train a candidate model and keep it only if it is not worse.
+"""`make retrain`: train a candidate and serve it only through the gate.
 
-Steps: `rasa data validate` → train `models/candidate.tar.gz` → evaluate candidate and
-current model on the held-out NLU file and the test stories → print a side-by-side table →
-replace `models/current.tar.gz` only when no metric drops by more than the tolerance.
+Steps: `rasa data validate` → refuse when a held-out live message is also training data →
+train a candidate from the current data (or reuse the one already trained from it) →
+evaluate candidate and current release on the same sets (held-out file, live held-out
+slice, test stories) → print a side-by-side table → `bot.modelops.gate.decide` → on
+acceptance the candidate becomes a release and the pointer names it. A running assistant
+(`make run`) pulls it from its model server within a few seconds, without a restart;
+`retrain` waits for every Rasa process to report it. A rejected candidate stays in
+`models/candidates/` with the reasons on its card and is never served.
 """
 
 from __future__ import annotations
 
-import asyncio
-import shutil
+import json
 import subprocess
 import sys
-import tempfile
+import time
+import urllib.error
+import urllib.request
+from datetime import date, datetime, timezone
 from pathlib import Path
 
-import yaml
-
+from bot.modelops.evaluation import evaluate
+from bot.modelops.gate import decide, format_rows
+from bot.modelops.live_heldout import DEFAULT_WINDOW_DAYS, leaks, read_manifest, rolling_slice
+from bot.modelops.releases import ReleaseStore, who
+from bot.modelops.training import TrainingError, train_candidate
 from bot.settings import PROJECT_ROOT
-
-CURRENT = PROJECT_ROOT / "models" / "current.tar.gz"
-CANDIDATE = PROJECT_ROOT / "models" / "candidate.tar.gz"
-HELDOUT = PROJECT_ROOT / "tests" / "nlu" / "heldout.yml"
-STORIES = PROJECT_ROOT / "tests" / "test_stories.yml"
 
 
 def _rasa(*args: str) -> int:
     return subprocess.call([sys.executable, "-m", "rasa", *args], cwd=PROJECT_ROOT)
 
 
-def story_scores(model: Path) -> dict[str, float]:
-    """Share of test stories and of actions the model gets right."""
-    import json
-
-    with tempfile.TemporaryDirectory() as out:
-        _rasa("test", "core", "--model", str(model), "--stories", str(STORIES),
-              "--out", out, "--quiet")  # fmt: skip
-        report = json.loads((Path(out) / "story_report.json").read_text())
-        failed_text = (Path(out) / "failed_test_stories.yml").read_text()
-    total = len((yaml.safe_load(STORIES.read_text()) or {}).get("stories", []))
-    failed = failed_text.count("- story:")
-    return {
-        "story success": (total - failed) / total if total else 0.0,
-        "action accuracy": float(report.get("accuracy", 0.0)),
-    }
+def served_releases(status_file: Path) -> dict[str, str] | None:
+    """What each Rasa process of a running assistant last pulled, from its model server's
+    `/status` (None when no assistant with a model server runs)."""
+    try:
+        url = json.loads(status_file.read_text(encoding="utf-8"))["url"]
+        with urllib.request.urlopen(f"{url}/status", timeout=2) as response:
+            data = json.loads(response.read().decode("utf-8"))
+    except (OSError, ValueError, KeyError, urllib.error.URLError):
+        return None
+    return {worker: info.get("release", "") for worker, info in data.get("workers", {}).items()}
 
 
-def nlu_scores(model: Path) -> tuple[dict[str, float], dict[str, float]]:
-    """Accuracy and macro-F1, and F1 per intent, on the held-out file."""
-    from rasa.shared.nlu.training_data.loading import load_data
+def wait_until_served(store: ReleaseStore, release: str, timeout: float = 90.0) -> bool | None:
+    """Wait until every Rasa process of the running assistant serves `release`.
 
-    from bot.modelops.bench_nlu import _predict, score
-
-    examples = [e for e in load_data(str(HELDOUT)).intent_examples if e.get("intent")]
-    texts = [e.get("text") for e in examples]
-    gold = [e.get("intent") for e in examples]
-    final, top, _latency = asyncio.run(_predict(model, texts))
-    scores = score(gold, final, top, texts)
-    per_intent = {intent: values["f1"] for intent, values in scores.per_intent.items()}
-    return {"accuracy": scores.accuracy, "macro-F1": scores.macro_f1}, per_intent
-
-
-def compare(
-    current: dict[str, float], candidate: dict[str, float], tolerance: float
-) -> list[tuple[str, float, float, float, bool]]:
-    """(metric, current, candidate, change, dropped beyond tolerance) per metric."""
-    rows = []
-    for metric, before in current.items():
-        after = candidate.get(metric, 0.0)
-        rows.append((metric, before, after, after - before, after < before - tolerance))
-    return rows
+    Returns None when no assistant is running, else whether they all did in time."""
+    deadline = time.monotonic() + timeout
+    while True:
+        served = served_releases(store.server_file)
+        if served is None:
+            return None
+        if served and all(value == release for value in served.values()):
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(1)
 
 
-def run_retrain(tolerance: float) -> int:
-    """The whole routine; exit code 0 when the candidate was kept or nothing was worse."""
+def run_retrain(
+    tolerance: float,
+    min_macro_f1: float = 0.85,
+    window_days: int = DEFAULT_WINDOW_DAYS,
+    store: ReleaseStore | None = None,
+) -> int:
+    """The whole routine; exit code 0 when the candidate was accepted (or nothing changed)."""
+    store = store or ReleaseStore()
     if _rasa("data", "validate", "--quiet") != 0:
         print("error: the training data does not validate; nothing was trained", file=sys.stderr)
         return 1
-    print("training the candidate ...", flush=True)
-    if _rasa("train", "--fixed-model-name", "candidate", "--out", str(CANDIDATE.parent),
-             "--force") != 0:  # fmt: skip
+    manifest = read_manifest()
+    leaked = leaks(manifest)
+    if leaked:
+        print(f"error: {len(leaked)} held-out live message(s) are also training examples "
+              f"(e.g. {leaked[0].text!r}); remove them from data/ or from "
+              "tests/nlu/live-heldout.jsonl", file=sys.stderr)  # fmt: skip
         return 1
-    if not CURRENT.exists():
-        shutil.copy(CANDIDATE, CURRENT)
-        print("no current model: the candidate becomes the current model")
+    try:
+        trained = train_candidate(store)
+    except TrainingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    current = store.current()
+    if current is not None and trained.card.id == current[0].id:
+        print(f"nothing changed since release {current[0].id}: it stays current")
         return 0
-    print("evaluating both models ...", flush=True)
-    metrics, intents = {}, {}
-    for name, model in (("current", CURRENT), ("candidate", CANDIDATE)):
-        nlu, per_intent = nlu_scores(model)
-        metrics[name] = {**nlu, **story_scores(model)}
-        intents[name] = per_intent
-    rows = compare(metrics["current"], metrics["candidate"], tolerance)
-    print(f"\n{'metric':<18} {'current':>8} {'candidate':>10} {'change':>8}")
-    for metric, before, after, change, dropped in rows:
-        flag = "  ← dropped" if dropped else ""
-        print(f"{metric:<18} {before:8.3f} {after:10.3f} {change:+8.3f}{flag}")
-    changes = sorted(
-        ((i, intents["candidate"].get(i, 0.0) - f) for i, f in intents["current"].items()),
-        key=lambda pair: pair[1],
+    live = rolling_slice(manifest, date.today(), window_days)
+    print(f"evaluating on the held-out file, {len(live)} live held-out message(s) "
+          f"(last {window_days} days) and the test stories ...", flush=True)  # fmt: skip
+    candidate = trained.card
+    result = evaluate(trained.archive, live)
+    before_eval = evaluate(current[1], live) if current is not None else None
+    before = before_eval.metrics if before_eval is not None else None
+    per_intent = (
+        (result.per_intent_f1, before_eval.per_intent_f1) if before_eval is not None else None
     )
-    print("\nper-intent F1 changes (largest first)")
-    for intent, change in sorted(changes, key=lambda pair: -abs(pair[1]))[:10]:
-        print(f"  {intent:<22} {change:+.3f}")
-    if any(dropped for *_rest, dropped in rows):
-        print(f"\nkept the current model: a metric dropped by more than {tolerance}")
+    decision = decide(result.metrics, before, tolerance, min_macro_f1, per_intent)
+    print("\n" + format_rows(decision))
+    if before_eval is not None:
+        changes = sorted(
+            ((i, result.per_intent_f1.get(i, 0.0) - f)
+             for i, f in before_eval.per_intent_f1.items()),
+            key=lambda pair: -abs(pair[1]),
+        )  # fmt: skip
+        if changes:
+            print("\nper-intent F1 changes against the current release (largest first)")
+            for intent, change in changes[:10]:
+                print(f"  {intent:<22} {change:+.3f}")
+    candidate.metrics, candidate.per_intent_f1 = result.metrics, result.per_intent_f1
+    candidate.gate = {
+        "accepted": decision.accepted,
+        "reasons": list(decision.reasons),
+        "compared_with": current[0].id if current else None,
+        "current_metrics": before,
+        "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "by": who(),
+    }
+    store.save_card(candidate)
+    if not decision.accepted:
+        print(f"\nrejected candidate {candidate.id}; "
+              f"{current[0].id if current else 'no release'} stays current:")  # fmt: skip
+        for reason in decision.reasons:
+            print(f"  - {reason}")
         return 1
-    shutil.copy(CANDIDATE, CURRENT)
-    print("\nthe candidate is now models/current.tar.gz")
+    store.promote(candidate.id, "accepted by the gate")
+    print(f"\nrelease {candidate.id} is now current (models/current.tar.gz)")
+    served = wait_until_served(store, candidate.id)
+    if served is None:
+        print("no running assistant found; `make run` serves the new release")
+    elif served:
+        print("the running assistant now serves it (no restart)")
+    else:
+        print("warning: the running assistant has not loaded it yet; see its output",
+              file=sys.stderr)  # fmt: skip
     return 0

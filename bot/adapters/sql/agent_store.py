@@ -22,7 +22,7 @@ from bot.adapters.sql.rate_log import SqlRateLog
 from bot.adapters.sql.tables import agent_sessions, agents
 from bot.domain.clock import utcnow
 from bot.domain.live_chat import clean_display_name, display_name_from_email
-from bot.domain.model import AgentSession
+from bot.domain.model import AGENT_ROLES, AgentSession
 from bot.domain.tokens import hash_token
 
 MIN_PASSWORD_LENGTH = 12
@@ -47,6 +47,7 @@ class AgentInfo:
     disabled: bool
     created_at: datetime
     sessions: int
+    role: str = "agent"
 
 
 def normalise_email(email: str) -> str:
@@ -78,21 +79,25 @@ class SqlAgentStore:
         self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(16))
         self._failures = SqlRateLog(engine)
 
-    def add(self, email: str, password: str, display_name: str = "") -> None:
+    def add(self, email: str, password: str, display_name: str = "", role: str = "agent") -> None:
         """Add an agent.
 
         Args:
             email: the address the agent signs in with.
             password: at least `MIN_PASSWORD_LENGTH` characters.
             display_name: the name customers see in the chat (default: from the email).
+            role: `agent`, or `analyst` (reads the inbox and conversations, changes nothing).
 
         Raises:
-            ValueError: the email is not an address or the password is too short.
+            ValueError: the email is not an address, the password is too short, or the role
+                is unknown.
             AgentExistsError: an agent with this email exists already.
         """
         email = normalise_email(email)
         if "@" not in email.strip("@"):
             raise ValueError(f"not an email address: {email!r}")
+        if role not in AGENT_ROLES:
+            raise ValueError(f"role must be one of {', '.join(AGENT_ROLES)}, not {role!r}")
         password_hash = self._hasher.hash(_checked_password(password))
         name = clean_display_name(display_name) or display_name_from_email(email)
         try:
@@ -104,6 +109,7 @@ class SqlAgentStore:
                         created_at=self._clock(),
                         display_name=name,
                         disabled=False,
+                        role=role,
                     )
                 )
         except IntegrityError as exc:
@@ -150,6 +156,7 @@ class SqlAgentStore:
                 bool(row.disabled),
                 as_utc(row.created_at),
                 int(row.n or 0),
+                row.role or "agent",
             )
             for row in rows
         ]
@@ -247,7 +254,7 @@ class SqlAgentStore:
             return None
         with self._engine.connect() as conn:
             row = conn.execute(
-                select(agent_sessions)
+                select(agent_sessions, agents.c.role)
                 .join(agents, agents.c.email == agent_sessions.c.agent_email)
                 .where(agent_sessions.c.token_hash == hash_token(token))
                 .where(agents.c.disabled.is_(False))
@@ -257,7 +264,7 @@ class SqlAgentStore:
         expires_at = as_utc(row.expires_at)
         if expires_at <= self._clock():
             return None
-        return AgentSession(row.agent_email, row.csrf_token, expires_at)
+        return AgentSession(row.agent_email, row.csrf_token, expires_at, row.role or "agent")
 
     def end_session(self, token: str) -> None:
         """Sign out: the token stops working (unknown tokens are ignored)."""

@@ -215,6 +215,7 @@ agents = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("display_name", String(100), nullable=False, default=""),  # shown to customers
     Column("disabled", Boolean, nullable=False, default=False),
+    Column("role", String(20), nullable=False, default="agent"),  # domain.model.AGENT_ROLES
 )
 
 # Signed-in inbox sessions: the cookie holds a random id, the table its hash.

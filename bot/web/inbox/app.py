@@ -41,7 +41,7 @@ from bot.domain.model import (
 )
 from bot.domain.ports import AgentStore, CaseStore, ConversationUnavailableError
 from bot.services.live_chat import LiveChatService
-from bot.web.inbox import pages
+from bot.web.inbox import conversations, pages
 from bot.web.inbox.live import SHUTDOWN_KEY, UNAVAILABLE, ConversationFeed, LiveRoutes
 
 SCRIPT_FILE = Path(__file__).resolve().parent / "inbox.js"
@@ -396,7 +396,10 @@ def create_app(
     inbox = _Inbox(case_store, agent_store, live_chat, feed, secure_cookies=secure_cookies,
                    clock=clock, title=title)  # fmt: skip
     live = LiveRoutes(inbox, feed, _SESSION_KEY)
-    app = web.Application(middlewares=[inbox.require_agent], client_max_size=256 * 1024)
+    app = web.Application(
+        middlewares=[inbox.require_agent, conversations.read_only_analysts],
+        client_max_size=256 * 1024,
+    )
     app.on_response_prepare.append(_security_headers)
     app[SHUTDOWN_KEY] = asyncio.Event()
 
@@ -418,4 +421,5 @@ def create_app(
                        name="case_events")  # fmt: skip
     app.router.add_get("/inbox/events", live.case_list_events, name="case_list_events")
     app.router.add_get("/inbox/static/inbox.js", inbox.script, name="script")
+    conversations.add_routes(app)
     return app

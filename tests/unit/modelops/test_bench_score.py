@@ -20,21 +20,6 @@ def test_scores_count_fallback_as_a_miss() -> None:
     }
 
 
-def test_retrain_comparison_flags_only_drops_beyond_the_tolerance() -> None:
-    from bot.modelops.retrain import compare
-
-    rows = compare(
-        {"accuracy": 0.90, "macro-F1": 0.90, "story success": 1.0},
-        {"accuracy": 0.895, "macro-F1": 0.92, "story success": 0.95},
-        tolerance=0.01,
-    )
-    assert [(metric, dropped) for metric, *_values, dropped in rows] == [
-        ("accuracy", False),
-        ("macro-F1", False),
-        ("story success", True),
-    ]
-
-
 def test_response_selector_accuracy_scores_only_messages_with_a_sub_intent() -> None:
     from bot.modelops.nlu_metrics import response_selector_accuracy
 
