@@ -116,36 +116,30 @@ def build_container(
     apis = settings.apis
     outbox = OutboxMailer(engine, clock)
     sms: SmsSender = OutboxSms(outbox, settings.vendor.name)
-    if (
-        apis.identity_backend == "okta"
-        or apis.status_page_url
-        or apis.helpdesk == "zendesk"
-        or settings.sms.backend == "twilio"
-    ):
-        # urllib3 logs request URLs, and Okta's contain the customer's address.
-        logging.getLogger("urllib3").setLevel(logging.ERROR)
-        session = make_session()  # one shared session for every HTTP adapter
-        timeouts = Timeouts(apis.connect_timeout, apis.read_timeout)
-        if apis.identity_backend == "okta":
-            from bot.adapters.okta import OktaDirectory
+    # urllib3 logs request URLs: Okta's contain the customer's address, Rasa's API its token.
+    logging.getLogger("urllib3").setLevel(logging.ERROR)
+    session = make_session()  # one shared session for every HTTP adapter
+    timeouts = Timeouts(apis.connect_timeout, apis.read_timeout)
+    if apis.identity_backend == "okta":
+        from bot.adapters.okta import OktaDirectory
 
-            directory = OktaDirectory(session, apis.okta_base_url, apis.okta_api_token, timeouts)
-        if apis.status_page_url:
-            from bot.adapters.statuspage import StatuspageStatusSource
+        directory = OktaDirectory(session, apis.okta_base_url, apis.okta_api_token, timeouts)
+    if apis.status_page_url:
+        from bot.adapters.statuspage import StatuspageStatusSource
 
-            status = StatuspageStatusSource(session, apis.status_page_url, timeouts)
-        if apis.helpdesk == "zendesk":
-            from bot.adapters.zendesk import ZendeskHelpdesk
+        status = StatuspageStatusSource(session, apis.status_page_url, timeouts)
+    if apis.helpdesk == "zendesk":
+        from bot.adapters.zendesk import ZendeskHelpdesk
 
-            helpdesk = ZendeskHelpdesk(
-                session, apis.zendesk_url, apis.zendesk_email, apis.zendesk_api_token, timeouts
-            )
-        if settings.sms.backend == "twilio":
-            from bot.adapters.sms import TwilioSms
+        helpdesk = ZendeskHelpdesk(
+            session, apis.zendesk_url, apis.zendesk_email, apis.zendesk_api_token, timeouts
+        )
+    if settings.sms.backend == "twilio":
+        from bot.adapters.sms import TwilioSms
 
-            s = settings.sms
-            sms = TwilioSms(session, s.twilio_url, s.twilio_account_sid, s.twilio_auth_token,
-                            s.twilio_from, timeouts)  # fmt: skip
+        s = settings.sms
+        sms = TwilioSms(session, s.twilio_url, s.twilio_account_sid, s.twilio_auth_token,
+                        s.twilio_from, timeouts)  # fmt: skip
     if mailer is None:
         mailer = SmtpMailer(settings.smtp) if settings.email_backend == "smtp" else outbox
     if queue_mail:
@@ -158,11 +152,11 @@ def build_container(
     email_changes = SqlEmailChangeStore(engine)
     cases = SqlCaseStore(engine, clock)
     senders: list[NotificationSender] = []
-    if notify_webhook_url():
+    webhook_url = notify_webhook_url()
+    if webhook_url:
         from bot.adapters.notify import WebhookNotifier
 
-        timeouts = Timeouts(apis.connect_timeout, apis.read_timeout)
-        senders.append(WebhookNotifier(make_session(), notify_webhook_url(), timeouts))
+        senders.append(WebhookNotifier(session, webhook_url, timeouts))
     if settings.handoff.notify_email:
         from bot.adapters.notify import EmailNotifier
 
@@ -173,7 +167,7 @@ def build_container(
     agents = SqlAgentStore(engine, clock)
     deliveries = SqlChatDeliveries(engine, clock)
     if control is None:
-        control = RasaConversationControl(make_session(), rasa_url(), rasa_api_token())
+        control = RasaConversationControl(session, rasa_url(), rasa_api_token())
     verification = VerificationService(
         directory=directory,
         store=store,

@@ -17,18 +17,28 @@ def release_names() -> dict[str, str]:
     return ReleaseStore().model_names()
 
 
-def cmd_show(container: Container | None, args: argparse.Namespace) -> int:
+def stored_conversation(conversation_id: str) -> Any:
+    """One conversation from the tracker store (TRACKER_STORE_URL), or None after printing
+    why not (no store, no such conversation)."""
     from bot.insights.reader import TrackerEventReader, TrackerStoreError, tracker_engine
-    from bot.insights.transcript import conversation_turns, format_turns, turns_as_json
     from bot.settings import tracker_store_url
 
     try:
-        conversation = TrackerEventReader(tracker_engine(tracker_store_url())).conversation(args.id)
+        reader = TrackerEventReader(tracker_engine(tracker_store_url()))
+        conversation = reader.conversation(conversation_id)
     except TrackerStoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return None
     if conversation is None:
-        print(f"error: no conversation {args.id!r} in the tracker store", file=sys.stderr)
+        print(f"error: no conversation {conversation_id!r} in the tracker store", file=sys.stderr)
+    return conversation
+
+
+def cmd_show(container: Container | None, args: argparse.Namespace) -> int:
+    from bot.insights.transcript import conversation_turns, format_turns, turns_as_json
+
+    conversation = stored_conversation(args.id)
+    if conversation is None:
         return 1
     turns = conversation_turns(conversation)
     releases = release_names()

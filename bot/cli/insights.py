@@ -73,18 +73,11 @@ def cmd_purge(container: Container | None, args: argparse.Namespace) -> int:
 def cmd_stories(container: Container | None, args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from bot.insights.reader import TrackerEventReader, TrackerStoreError, tracker_engine
+    from bot.cli.conversations import stored_conversation
     from bot.insights.story_writer import story_yaml
-    from bot.settings import tracker_store_url
 
-    try:
-        reader = TrackerEventReader(tracker_engine(tracker_store_url()))
-        conversation = reader.conversation(args.conversation)
-    except TrackerStoreError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    conversation = stored_conversation(args.conversation)
     if conversation is None:
-        print(f"error: no conversation {args.conversation!r}", file=sys.stderr)
         return 1
     text = story_yaml(conversation)
     if args.out:

@@ -9,7 +9,7 @@ customer is told when the agent joins, hands back to the assistant or closes the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 # Channels that can receive a message the customer did not ask for (a pushed reply). REST
 # is request/response only: its customers get the email follow-up instead.
@@ -96,8 +96,6 @@ class ChatLine:
 
 def chat_line(event_id: int, event: dict[str, object]) -> ChatLine | None:
     """The line a tracker event shows as, or None for events that are not messages."""
-    from datetime import timezone
-
     text = event.get("text")
     if not isinstance(text, str) or not text.strip():
         return None

@@ -250,9 +250,7 @@ def case_list_page(
     )
 
 
-def _actions(
-    case: Case, csrf_token: str, note: str, error: str | None, agent: str, can_chat: bool
-) -> str:
+def _actions(case: Case, csrf_token: str, note: str, error: str | None, can_chat: bool) -> str:
     parts = []
     if case.status == "open":
         label = "Claim and chat with the customer" if can_chat else "Claim this case"
@@ -410,7 +408,7 @@ def case_page(
         f'<section aria-labelledby="h-details"><h2 id="h-details">Details</h2>'
         f"<dl>{details_html}</dl></section>"
         f'<section aria-labelledby="h-actions"><h2 id="h-actions">Actions</h2>'
-        f"{_actions(case, csrf_token, note, error, agent, can_chat)}</section>"
+        f"{_actions(case, csrf_token, note, error, can_chat)}</section>"
         + (_live_section(case, lines, agent, csrf_token, reply_error) if can_chat else "")
         + f'<section aria-labelledby="h-transcript"><h2 id="h-transcript">Transcript</h2>'
         f"{transcript}</section>"
