@@ -95,15 +95,21 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             return
         size = archive.stat().st_size
-        self.send_response(200)
-        self.send_header("Content-Type", "application/gzip")
-        self.send_header("Content-Length", str(size))
-        self.send_header("ETag", card.id)
-        self.end_headers()
-        with archive.open("rb") as handle:
-            while chunk := handle.read(CHUNK):
-                self.wfile.write(chunk)
+        # Noted before the body goes out: once the worker has the last byte it may ask
+        # /status (or load) before this thread runs again.
         self.server.note(worker, has, loading=card.id)
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/gzip")
+            self.send_header("Content-Length", str(size))
+            self.send_header("ETag", card.id)
+            self.end_headers()
+            with archive.open("rb") as handle:
+                while chunk := handle.read(CHUNK):
+                    self.wfile.write(chunk)
+        except OSError:
+            self.server.note(worker, has, loading=None)  # the worker did not get it
+            raise
 
 
 def main(argv: list[str] | None = None) -> int:
