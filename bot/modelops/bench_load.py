@@ -182,6 +182,30 @@ def summarise(
     )
 
 
+def turn_breakdown(per_turn_ms: dict[str, list[float]], total: int) -> list[dict[str, object]]:
+    """Per scripted turn: share of the messages, p50 and p95; slowest p95 first."""
+    rows = [
+        {
+            "turn": key,
+            "share": round(len(values) / total, 3) if total else 0.0,
+            "p50_ms": round(percentile(values, 50), 1),
+            "p95_ms": round(percentile(values, 95), 1),
+        }
+        for key, values in per_turn_ms.items()
+        if values
+    ]
+    return sorted(rows, key=lambda row: -float(row["p95_ms"]))  # type: ignore[arg-type]
+
+
+def format_turns(rows: list[dict[str, object]], limit: int = 5) -> str:
+    """The slowest turns, one line each."""
+    return "\n".join(
+        f"  {row['turn']:<28} {float(row['share']):>5.0%} of messages  "  # type: ignore[arg-type]
+        f"p50 {float(row['p50_ms']):>5.0f} ms  p95 {float(row['p95_ms']):>5.0f} ms"  # type: ignore[arg-type]
+        for row in rows[:limit]
+    )
+
+
 def format_table(summaries: dict[str, Summary]) -> str:
     """A plain-text table, one row per bot, then the ratio ours/stock when both ran."""
     headers = ["bot", "msgs", "msg/s", "p50 ms", "p95 ms", "max ms", "errors", "unexpected",
@@ -294,6 +318,8 @@ class LoadResult:
     unexpected: int = 0
     conversations: int = 0
     samples: list[str] = field(default_factory=list)  # first few problems, for the reader
+    # latencies per scripted turn ("script #index"), to show which turn makes the tail
+    per_turn_ms: dict[str, list[float]] = field(default_factory=dict)
 
 
 def _reply_matches(messages: object, turn: Turn) -> tuple[bool, bool]:
@@ -332,7 +358,7 @@ async def run_load(
             except asyncio.QueueEmpty:
                 return
             sender = f"load-{label}-{run_id}-{number}"
-            for turn in script.turns:
+            for index, turn in enumerate(script.turns, start=1):
                 text = turn.text.format(n=f"{run_id}{number}")
                 sent = time.perf_counter()
                 ok, expected, reply = False, False, None
@@ -345,6 +371,8 @@ async def run_load(
                 elapsed = (time.perf_counter() - sent) * 1000
                 if record:
                     result.latencies_ms.append(elapsed)
+                    key = f"{script.name} #{index}"
+                    result.per_turn_ms.setdefault(key, []).append(elapsed)
                     if not ok:
                         result.errors += 1
                     elif not expected:
@@ -600,7 +628,7 @@ def stop_running(running: Running) -> None:
 
 def measure(
     label: str, running: Running, scripts: Sequence[Script], args: argparse.Namespace
-) -> tuple[Summary, list[str]]:
+) -> tuple[Summary, list[str], list[dict[str, object]]]:
     warmup = conversation_plan(scripts, args.warmup)
     asyncio.run(run_load(running.webhook, warmup, args.concurrency, label, 120, record=False))
     plan = conversation_plan(scripts, args.conversations)
@@ -612,7 +640,7 @@ def measure(
     summary = summarise(result.latencies_ms, result.errors, result.unexpected, seconds,
                         result.conversations, sampler.peak, sampler.processes,
                         sampler.cpu)  # fmt: skip
-    return summary, result.samples
+    return summary, result.samples, turn_breakdown(result.per_turn_ms, len(result.latencies_ms))
 
 
 # --- command line -------------------------------------------------------------------------
@@ -646,6 +674,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     summaries: dict[str, Summary] = {}
     problems: dict[str, list[str]] = {}
+    turns: dict[str, list[dict[str, object]]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-load-") as folder:
         work = Path(folder)
         bots = [b for b in ("stock", "ours") if args.only in (None, b)]
@@ -658,7 +687,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 running = start_ours(model, work, args.serve_arg)
                 scripts = OUR_SCRIPTS
             try:
-                summaries[label], problems[label] = measure(label, running, scripts, args)
+                summaries[label], problems[label], turns[label] = measure(
+                    label, running, scripts, args
+                )
             finally:
                 stop_running(running)
             if problems.get(label):  # keep the servers' log of a run with problems
@@ -669,6 +700,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"\n{args.concurrency} concurrent customers, {args.conversations} conversations per "
           f"bot, {os.cpu_count()} CPUs\n")  # fmt: skip
     print(format_table(summaries))
+    for label, rows in turns.items():
+        print(f"\n{label}: slowest turns")
+        print(format_turns(rows))
     for label, samples in problems.items():
         for sample in samples:
             print(f"  {label} problem: {sample}")
@@ -684,6 +718,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "bots": {label: asdict(s) for label, s in summaries.items()},
         "ratio_ours_to_stock": throughput_ratio(summaries),
         "problems": problems,
+        "turns": turns,
     }
     path = out / f"{stamp}.json"
     path.write_text(json.dumps(report, indent=2), encoding="utf-8")

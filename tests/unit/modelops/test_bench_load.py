@@ -17,6 +17,7 @@ from bot.modelops.bench_load import (
     percentile,
     summarise,
     throughput_ratio,
+    turn_breakdown,
     with_echo_after_each_turn,
 )
 
@@ -101,3 +102,10 @@ def test_cpu_time_of_this_process_is_read_from_proc() -> None:
     assert os.getpid() in process_tree(os.getpid())
     assert cpu_seconds([os.getpid()]) > 0
     assert rss_bytes([os.getpid()]) > 0
+
+
+def test_turn_breakdown_puts_the_slowest_turn_first_with_its_share() -> None:
+    rows = turn_breakdown({"a #1": [10.0, 20.0, 30.0], "b #2": [400.0]}, total=4)
+    assert [row["turn"] for row in rows] == ["b #2", "a #1"]
+    assert rows[0] == {"turn": "b #2", "share": 0.25, "p50_ms": 400.0, "p95_ms": 400.0}
+    assert rows[1]["share"] == 0.75 and rows[1]["p50_ms"] == 20.0
