@@ -51,6 +51,7 @@ from bot.services.live_chat import LiveChatService
 from bot.services.notifications import NotificationService
 from bot.services.password_reset import PasswordResetService
 from bot.services.recovery import RecoveryService
+from bot.services.timing import ReplyFloor
 from bot.services.verification import VerificationService
 from bot.settings import (
     Settings,
@@ -145,7 +146,7 @@ def build_container(
     if queue_mail:
         mailer = QueuedMailer(mailer)
     links = AccountLinks(settings.public_url)
-    min_reply = settings.reset.min_reply_ms / 1000
+    reply_floor = ReplyFloor.from_ms(settings.reset.min_reply_ms, settings.reset.min_work_ms)
     audit = SqlAuditLog(engine, clock)
     store = SqlVerificationStore(engine)
     rate_log = SqlRateLog(engine)
@@ -177,7 +178,7 @@ def build_container(
         vendor=settings.vendor,
         secret_key=settings.secret_key,
         clock=clock,
-        min_reply_seconds=min_reply,
+        reply_floor=reply_floor,
     )
     return Container(
         settings=settings,
@@ -234,7 +235,7 @@ def build_container(
             vendor=settings.vendor,
             secret_key=settings.secret_key,
             clock=clock,
-            min_reply_seconds=min_reply,
+            reply_floor=reply_floor,
         ),
         account_links=AccountLinkService(
             directory=builtin,

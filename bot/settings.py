@@ -58,8 +58,11 @@ class ResetRules:
     token_minutes: int = 30
     per_email_per_hour: int = 3
     per_conversation: int = 5
-    # Every reset answer takes at least this long, whether or not the account exists.
+    # Answers whose words or timing could reveal an account (reset link, ownership code, code
+    # resend) come no sooner than `min_reply_ms` after the customer's message reached the
+    # server, and no sooner than `min_work_ms` after the account work started.
     min_reply_ms: int = 300
+    min_work_ms: int = 150
 
 
 @dataclass(frozen=True)

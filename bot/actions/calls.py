@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from bot.domain.ports import IdentityUnavailableError, StatusUnavailableError
 
@@ -35,3 +35,15 @@ async def call_service(function: Callable[..., T], *args: object) -> T:
     except (IdentityUnavailableError, StatusUnavailableError) as exc:
         log.error("%s failed: %s", getattr(function, "__qualname__", function), exc)
         raise ServiceUnavailable(str(exc)) from exc
+
+
+def message_time(tracker: Any) -> float | None:
+    """When the customer's latest message reached the Rasa server: the timestamp Rasa put
+    on its user event (wall-clock seconds), None when there is none. Used only to count
+    time already spent towards a reply floor; a service never pads less than its work floor
+    whatever this says."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            stamp = event.get("timestamp")
+            return float(stamp) if isinstance(stamp, int | float) else None
+    return None

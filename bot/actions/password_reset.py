@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.calls import ServiceUnavailable, call_service
+from bot.actions.calls import ServiceUnavailable, call_service, message_time
 from bot.actions.email_slot import checked_email
 from bot.actions.typed_answers import typed_code, typed_email
 from bot.bootstrap import get_container
@@ -66,7 +66,9 @@ class ActionRequestPasswordReset(Action):
             return [SlotSet("email", None)]
         service = get_container().password_reset
         try:
-            result = await call_service(service.request_reset, email, tracker.sender_id)
+            result = await call_service(
+                service.request_reset, email, tracker.sender_id, message_time(tracker)
+            )
         except ServiceUnavailable:
             dispatcher.utter_message(response="utter_identity_unavailable")
             return [FollowupAction("utter_offer_human")]

@@ -7,7 +7,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.calls import ServiceUnavailable, call_service
+from bot.actions.calls import ServiceUnavailable, call_service, message_time
 from bot.bootstrap import get_container
 from bot.domain.browser_guide import default_browser_guide
 
@@ -91,7 +91,7 @@ class ActionResendCode(Action):
         try:
             result = await call_service(
                 service.resend, tracker.get_slot("email") or "", tracker.get_slot("mfa_method"),
-                tracker.sender_id,
+                tracker.sender_id, message_time(tracker),
             )  # fmt: skip
         except ServiceUnavailable:
             dispatcher.utter_message(response="utter_identity_unavailable")

@@ -18,7 +18,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.calls import ServiceUnavailable, call_service
+from bot.actions.calls import ServiceUnavailable, call_service, message_time
 from bot.actions.typed_answers import typed_code, typed_email
 from bot.bootstrap import get_container
 from bot.domain.emails import find_email
@@ -150,7 +150,9 @@ class ValidateVerificationForm(FormValidationAction):
         purpose = tracker.get_slot("verification_purpose") or ""
         service = get_container().verification
         try:
-            step = await call_service(service.begin, tracker.sender_id, email, purpose)
+            step = await call_service(
+                service.begin, tracker.sender_id, email, purpose, message_time(tracker)
+            )
         except (ServiceUnavailable, ValueError):
             dispatcher.utter_message(response="utter_identity_unavailable")
             return {"email": email, "verification_stopped": True}

@@ -10,7 +10,10 @@ to accept each email (an SMTP server or an identity provider is rarely faster).
 - sign-in code resend.
 
 For each: N requests for addresses with an account and N without, interleaved; prints the
-median and 95th percentile of each and the difference of the medians.
+median and 95th percentile of each and the difference of the medians. Twice: once for a
+message that has just arrived (the whole `min_reply_ms` floor applies) and once for a message
+that waited a second before the account work started (only `min_work_ms` applies: the
+tightest case, where the work itself must stay below the floor).
 """
 
 from __future__ import annotations
@@ -39,16 +42,27 @@ class SlowMailer:
         self._inner.send(message)  # type: ignore[attr-defined]
 
 
-def _operations(container: Container) -> dict[str, Callable[[str, str], object]]:
+def _operations(
+    container: Container, waited: float | None
+) -> dict[str, Callable[[str, str], object]]:
+    def at() -> float | None:
+        return None if waited is None else time.time() - waited
+
     return {
         "password reset": lambda address, conv: container.password_reset.request_reset(
-            address, conv
+            address, conv, at()
         ),
         "verification start": lambda address, conv: container.verification.begin(
-            conv, address, "unlock"
+            conv, address, "unlock", at()
         ),
-        "code resend": lambda address, conv: container.code_resend.resend(address, "sms", conv),
+        "code resend": lambda address, conv: container.code_resend.resend(
+            address, "sms", conv, at()
+        ),
     }
+
+
+# (label, seconds the message waited before the account work started; None: unknown)
+CASES: tuple[tuple[str, float | None], ...] = (("", None), (" (waited)", 1.0))
 
 
 def run_timing_benchmark(tries: int, max_diff_ms: float | None, mail_delay_ms: float = 200) -> int:
@@ -65,31 +79,35 @@ def run_timing_benchmark(tries: int, max_diff_ms: float | None, mail_delay_ms: f
             container.builtin_directory.add_account(
                 f"known{i}@example.com", mfa=("sms",), phone_last4="1234"
             )
-        for name, operation in _operations(container).items():
-            known: list[float] = []
-            unknown: list[float] = []
-            for i in range(tries):
-                for address, sink in ((f"known{i}@example.com", known),
-                                      (f"nobody{i}@example.com", unknown)):  # fmt: skip
-                    started = time.perf_counter()
-                    operation(address, f"bench-{name}-{address}")
-                    sink.append((time.perf_counter() - started) * 1000)
-                print(f"\r  {name}: {i + 1}/{tries} pairs", end="", file=sys.stderr, flush=True)
-            print(file=sys.stderr)
-            results[name] = (known, unknown)
+        for suffix, waited in CASES:
+            for base_name, operation in _operations(container, waited).items():
+                name = base_name + suffix
+                known: list[float] = []
+                unknown: list[float] = []
+                for i in range(tries):
+                    for address, sink in ((f"known{i}@example.com", known),
+                                          (f"nobody{i}@example.com", unknown)):  # fmt: skip
+                        started = time.perf_counter()
+                        operation(address, f"bench-{name}-{address}")
+                        sink.append((time.perf_counter() - started) * 1000)
+                    print(f"\r  {name}: {i + 1}/{tries} pairs", end="", file=sys.stderr,
+                          flush=True)  # fmt: skip
+                print(file=sys.stderr)
+                results[name] = (known, unknown)
         container.mailer.flush(60)  # type: ignore[attr-defined]
         emails = len(base.outbox.list_messages())
         base.engine.dispose()
     print(f"reply timing, {tries} tries each with and without an account "
-          f"(min_reply_ms = {settings.reset.min_reply_ms}, mail system takes "
+          f"(min_reply_ms = {settings.reset.min_reply_ms}, min_work_ms = "
+          f"{settings.reset.min_work_ms}, mail system takes "
           f"{mail_delay_ms:.0f} ms per email; {emails} emails sent)")  # fmt: skip
-    print(f"  {'operation':<20} {'account':>16} {'no account':>16} {'p95 acc.':>9} "
+    print(f"  {'operation':<29} {'account':>16} {'no account':>16} {'p95 acc.':>9} "
           f"{'p95 none':>9} {'diff':>9}")  # fmt: skip
     failed = False
     for name, (known, unknown) in results.items():
         diff = statistics.median(known) - statistics.median(unknown)
         p95 = [sorted(v)[int(0.95 * (len(v) - 1))] for v in (known, unknown)]
-        print(f"  {name:<20} {statistics.median(known):13.2f} ms {statistics.median(unknown):13.2f}"
+        print(f"  {name:<29} {statistics.median(known):13.2f} ms {statistics.median(unknown):13.2f}"
               f" ms {p95[0]:6.1f} ms {p95[1]:6.1f} ms {diff:+6.2f} ms")  # fmt: skip
         if max_diff_ms is not None and abs(diff) > max_diff_ms:
             print(f"FAIL: {name}: medians differ by more than {max_diff_ms} ms", file=sys.stderr)

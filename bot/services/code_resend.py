@@ -26,7 +26,7 @@ from bot.domain.ports import (
     SmsSender,
 )
 from bot.services.keyed_hash import KeyedHasher
-from bot.services.timing import padded
+from bot.services.timing import NO_FLOOR, ReplyFloor, padded_after
 from bot.settings import Vendor
 
 COOLDOWN = timedelta(seconds=60)
@@ -56,9 +56,9 @@ class CodeResendService:
         vendor: Vendor,
         secret_key: str,
         clock: Callable[[], datetime],
-        min_reply_seconds: float = 0.0,
+        reply_floor: ReplyFloor = NO_FLOOR,
     ) -> None:
-        self._min_reply = min_reply_seconds
+        self._floor = reply_floor
         self._directory = directory
         self._mailer = mailer
         self._sms = sms
@@ -68,13 +68,21 @@ class CodeResendService:
         self._hasher = KeyedHasher(secret_key)
         self._clock = clock
 
-    def resend(self, email: str, method: str | None, conversation_id: str) -> ResendResult:
+    def resend(
+        self,
+        email: str,
+        method: str | None,
+        conversation_id: str,
+        message_at: float | None = None,
+    ) -> ResendResult:
         """Throttle, then send a code if the address has an account with a usable method.
 
-        Takes at least `min_reply_seconds` whatever the account (mail is queued off this
-        path), so timing does not tell whether the account exists.
+        Answers no sooner than `reply_floor` allows for a message that arrived at
+        `message_at`, whatever the account (mail is queued off this path), so timing does
+        not tell whether the account exists.
         """
-        return padded(self._min_reply, self._resend, email, method, conversation_id)
+        return padded_after(self._floor, message_at, self._resend, email, method,
+                            conversation_id)  # fmt: skip
 
     def _resend(self, email: str, method: str | None, conversation_id: str) -> ResendResult:
         email = normalise_email(email)

@@ -13,7 +13,7 @@ from bot.domain.links import AccountLinks
 from bot.domain.model import EmailMessage
 from bot.domain.ports import AuditLog, IdentityDirectory, MailDeliveryError, Mailer, ResetRequestLog
 from bot.services.keyed_hash import KeyedHasher
-from bot.services.timing import padded
+from bot.services.timing import ReplyFloor, padded_after
 from bot.settings import ResetRules, Vendor
 
 log = logging.getLogger(__name__)
@@ -65,13 +65,18 @@ class PasswordResetService:
         """Keyed hash of an address: lets us count requests without storing addresses."""
         return self._hasher.plain(normalise_email(email))
 
-    def request_reset(self, email: str, conversation_id: str) -> ResetResult:
+    def request_reset(
+        self, email: str, conversation_id: str, message_at: float | None = None
+    ) -> ResetResult:
         """Send a reset link to the account registered with `email`, if there is one.
 
-        Takes at least `rules.min_reply_ms`, and the email is queued off this path, so how
-        long the answer takes does not tell whether an account exists.
+        Answers no sooner than `rules.min_reply_ms` after the customer's message arrived
+        (`message_at`, wall-clock seconds; from now when unknown) and `rules.min_work_ms`
+        after starting, and the email is queued off this path, so how long the answer takes
+        does not tell whether an account exists.
         """
-        return padded(self._rules.min_reply_ms / 1000, self._request_reset, email, conversation_id)
+        floor = ReplyFloor.from_ms(self._rules.min_reply_ms, self._rules.min_work_ms)
+        return padded_after(floor, message_at, self._request_reset, email, conversation_id)
 
     def _request_reset(self, email: str, conversation_id: str) -> ResetResult:
         email = normalise_email(email)

@@ -49,7 +49,7 @@ from bot.domain.verification import (
     VerificationError,
 )
 from bot.services.keyed_hash import KeyedHasher
-from bot.services.timing import padded
+from bot.services.timing import NO_FLOOR, ReplyFloor, padded_after
 from bot.settings import Vendor
 
 log = logging.getLogger(__name__)
@@ -137,7 +137,7 @@ class VerificationService:
         vendor: Vendor,
         secret_key: str,
         clock: Callable[[], datetime],
-        min_reply_seconds: float = 0.0,
+        reply_floor: ReplyFloor = NO_FLOOR,
     ) -> None:
         self._directory = directory
         self._store = store
@@ -147,7 +147,7 @@ class VerificationService:
         self._vendor = vendor
         self._hasher = KeyedHasher(secret_key)
         self._clock = clock
-        self._min_reply = min_reply_seconds
+        self._floor = reply_floor
 
     # --- keys and hashes --------------------------------------------------------------------
 
@@ -161,13 +161,16 @@ class VerificationService:
 
     # --- the steps --------------------------------------------------------------------------
 
-    def begin(self, conversation_id: str, email: str, purpose: str) -> Step:
+    def begin(
+        self, conversation_id: str, email: str, purpose: str, message_at: float | None = None
+    ) -> Step:
         """Start a check for `purpose`: send a code to the registered address.
 
-        Takes at least `min_reply_seconds` whatever the account, and the email is queued
-        off this path, so neither words nor timing tell whether the account exists.
+        Answers no sooner than `reply_floor` allows for a message that arrived at
+        `message_at`, whatever the account, and the email is queued off this path, so
+        neither words nor timing tell whether the account exists.
         """
-        return padded(self._min_reply, self._begin, conversation_id, email, purpose)
+        return padded_after(self._floor, message_at, self._begin, conversation_id, email, purpose)
 
     def _begin(self, conversation_id: str, email: str, purpose: str) -> Step:
         now = self._clock()

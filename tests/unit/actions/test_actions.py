@@ -325,3 +325,14 @@ def test_forged_slots_unlock_nothing(container: Container) -> None:
     assert ("unlock", "not_verified") in [
         (e.event, e.outcome) for e in container.audit.list_entries()
     ]
+
+
+def test_the_message_time_is_the_timestamp_rasa_put_on_the_latest_user_event() -> None:
+    from bot.actions.calls import message_time
+
+    first = {**_user("hi", "greet"), "timestamp": 100.0}
+    latest = {**_user("jane@example.com", "inform"), "timestamp": 200.5}
+    bot = {"event": "bot", "text": "ok", "timestamp": 201.0}
+    assert message_time(make_tracker([first, latest, bot])) == 200.5
+    assert message_time(make_tracker([{**_user("x", "greet"), "timestamp": "soon"}])) is None
+    assert message_time(make_tracker([])) is None

@@ -1,0 +1,66 @@
+"""Timing enumeration: a reset, an ownership code or a code resend must not answer faster for
+an address without an account, however the message time looks.
+
+The floor counts the time since the customer's message reached the server (Rasa's user
+event timestamp), so work done before the account lookup is not paid twice; these runs
+check that a message time pushed far back (or forward) never buys a faster answer than the
+work floor, on the real adapters."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+
+import pytest
+
+from bot.bootstrap import Container, build_container
+from bot.settings import Settings
+
+WORK_FLOOR = 0.15
+MESSAGE_FLOOR = 0.3
+
+
+@pytest.fixture
+def padded_container(settings: Settings, clock) -> Container:
+    rules = dataclasses.replace(settings.reset, min_reply_ms=300, min_work_ms=150,
+                                per_email_per_hour=100, per_conversation=100)  # fmt: skip
+    built = build_container(dataclasses.replace(settings, reset=rules), clock=clock)
+    built.builtin_directory.add_account("known@example.com", mfa=("sms",), phone_last4="1234")
+    yield built
+    built.engine.dispose()
+
+
+def _operations(c: Container) -> dict[str, Callable[[str, str, float | None], object]]:
+    return {
+        "reset": lambda email, conv, at: c.password_reset.request_reset(email, conv, at),
+        "ownership code": lambda email, conv, at: c.verification.begin(conv, email, "unlock", at),
+        "code resend": lambda email, conv, at: c.code_resend.resend(email, "sms", conv, at),
+    }
+
+
+def _took(operation: Callable[[str, str, float | None], object], email: str,
+          message_at: float | None) -> float:  # fmt: skip
+    started = time.perf_counter()
+    operation(email, f"conv-{email}-{message_at}", message_at)
+    return time.perf_counter() - started
+
+
+@pytest.mark.parametrize("name", ["reset", "ownership code", "code resend"])
+def test_an_old_message_time_still_waits_for_the_work_floor(
+    padded_container: Container, name: str
+) -> None:
+    operation = _operations(padded_container)[name]
+    for email in ("known@example.com", "nobody@example.com"):
+        assert _took(operation, email, time.time() - 5) >= WORK_FLOOR
+
+
+@pytest.mark.parametrize("name", ["reset", "ownership code", "code resend"])
+@pytest.mark.parametrize("shift", [-3600.0, +60.0, None])
+def test_an_unbelievable_or_missing_message_time_gets_the_whole_floor(
+    padded_container: Container, name: str, shift: float | None
+) -> None:
+    operation = _operations(padded_container)[name]
+    message_at = None if shift is None else time.time() + shift
+    for email in ("known@example.com", "nobody@example.com"):
+        assert _took(operation, email, message_at) >= MESSAGE_FLOOR
