@@ -96,6 +96,25 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             .where(table.c.sender_id == sa.bindparam("sender"), table.c.id > sa.bindparam("after"))
             .order_by(table.c.id)
         )
+        # A load of the latest session, as Rasa's `_event_query` selects it (events from the
+        # newest SessionStarted's timestamp on, or all when there is none), built once.
+        session_start = (
+            sa.select(sa.func.max(table.c.timestamp))
+            .where(
+                table.c.sender_id == sa.bindparam("sender"),
+                table.c.type_name == SessionStarted.type_name,
+            )
+            .scalar_subquery()
+        )
+        self._session_rows = (
+            sa.select(table.c.id, table.c.data)
+            .where(
+                table.c.sender_id == sa.bindparam("sender"),
+                sa.or_(table.c.timestamp >= session_start, session_start.is_(None)),
+            )
+            .order_by(table.c.id)
+        )
+        self._session_count = sa.select(sa.func.count()).select_from(self._session_rows.subquery())
         if self.engine.dialect.name == "sqlite":
             # SQLAlchemy 1.4 opens a new SQLite connection per session (NullPool); keep them.
             # Several Rasa processes share the file: WAL lets readers work while one writes,
@@ -105,9 +124,12 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             url = self.engine.url
             self.engine.dispose()
             self.engine = sa.create_engine(
-                url, poolclass=QueuePool, pool_size=2, max_overflow=8,
+                url,
+                poolclass=QueuePool,
+                pool_size=2,
+                max_overflow=8,
                 connect_args={"check_same_thread": False},
-            )  # fmt: skip
+            )
             event.listen(self.engine, "connect", _sqlite_pragmas)
             with self.engine.connect() as connection:
                 connection.exec_driver_sql("PRAGMA journal_mode=WAL")
@@ -156,12 +178,14 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
                 self.cache_hits += 1
                 return kept
             self.cache_misses += 1
-        with self.session_scope() as session:
-            rows = self._event_query(
-                session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions
-            ).all()
-            events = [json.loads(row.data) for row in rows]
-            last_id = rows[-1].id if rows else None
+        if fetch_events_from_all_sessions:
+            with self.session_scope() as session:
+                rows = self._event_query(session, sender_id, True).all()
+        else:
+            with self.engine.connect() as connection:
+                rows = connection.execute(self._session_rows, {"sender": sender_id}).all()
+        events = [json.loads(row.data) for row in rows]
+        last_id = rows[-1].id if rows else None
         tracker = None
         if self.domain and events:
             tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
@@ -181,10 +205,8 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         if known is not None:
             stored = known.count
         else:
-            with self.session_scope() as session:
-                stored = self._event_query(
-                    session, sender_id, fetch_events_from_all_sessions=False
-                ).count()
+            with self.engine.connect() as connection:
+                stored = connection.execute(self._session_count, {"sender": sender_id}).scalar()
         with self.engine.begin() as connection:  # commits at the end of the block
             if self.event_broker is not None:
                 for body in safe[stored:]:

@@ -187,3 +187,24 @@ def test_a_kept_tracker_catches_up_with_turns_another_process_stored(
     assert _as_dicts(caught_up) == _as_dicts(_fresh(domain, path, "a"))
     texts = [e.text for e in caught_up.events if isinstance(e, UserUttered)]
     assert texts == ["i need message 1", "my password is [redacted]"]
+
+
+def test_a_load_selects_what_rasas_own_session_query_selects(
+    domain: Domain, tmp_path: Path
+) -> None:
+    writer = _store(domain, tmp_path / "t.db")
+    run(_turn(writer, "a", _turn_events(1)))
+    run(_turn(writer, "a", [ActionExecuted("action_session_start"), SessionStarted(),
+                            ActionExecuted("action_listen"), *_turn_events(2)]))  # fmt: skip
+    run(_turn(writer, "b", _turn_events(3)))
+    reader = _store(domain, tmp_path / "t.db")  # another process: nothing kept
+    for sender in ("a", "b", "nobody"):
+        with reader.session_scope() as session:
+            expected = [row.id for row in reader._event_query(session, sender, False).all()]
+        with reader.engine.connect() as connection:
+            ours = [row.id for row in connection.execute(reader._session_rows,
+                                                         {"sender": sender})]  # fmt: skip
+            count = connection.execute(reader._session_count, {"sender": sender}).scalar()
+        assert ours == expected and count == len(expected)
+    loaded = run(reader.retrieve("a"))
+    assert [e.text for e in loaded.events if isinstance(e, UserUttered)] == ["i need message 2"]
