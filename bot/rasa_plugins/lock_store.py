@@ -36,7 +36,7 @@ from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.rasa_plugins import action_client, parse_cache, rule_keys
+from bot.rasa_plugins import action_client, event_types, parse_cache, rule_keys
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,7 @@ _FIRST_WAIT, _LONGEST_WAIT = 0.002, 0.05
 action_client.install()  # cheaper action calls in every Rasa process that uses this store
 parse_cache.install()
 rule_keys.install()
+event_types.install()
 
 
 def bucket_of(conversation_id: str, buckets: int = BUCKETS) -> int:
