@@ -11,6 +11,9 @@ reused for the same text under the same model:
 - a text is kept only if redaction would leave it as it is, given what the assistant had
   just asked for (`redact_reply`): a password, code or verification answer is never held
   in this process's memory past its turn;
+- a text that names an email address is never kept: a faster answer would tell anyone who
+  types an address whether someone else typed it recently (which accounts are being asked
+  about);
 - only texts up to `MAX_TEXT_CHARS` characters, at most `MAX_ENTRIES` of them per process
   (least recently used out);
 - every caller gets its own deep copy (Rasa adds keys to the parse data it is given).
@@ -29,6 +32,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+from bot.domain.emails import find_email
 from bot.domain.redaction import redact_reply
 from bot.rasa_plugins.action_client import enabled
 
@@ -53,11 +57,13 @@ class ParseCache:
         return len(self._results)
 
     def cacheable(self, text: object, requested_slot: str | None) -> bool:
-        """Whether the parse of `text` may be kept (short, and nothing in it is secret)."""
+        """Whether the parse of `text` may be kept (short, nothing in it is secret, and no
+        email address in it)."""
         return (
             isinstance(text, str)
             and 0 < len(text) <= self.max_text_chars
             and redact_reply(text, requested_slot) == text
+            and find_email(text) is None
         )
 
     def parse(self, key: Key, keep: bool, parse: Callable[[], dict[str, Any]]) -> dict[str, Any]:

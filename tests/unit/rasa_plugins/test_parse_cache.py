@@ -47,6 +47,16 @@ def test_secrets_and_answers_to_secret_prompts_are_never_kept() -> None:
     assert len(cache) == 0 and cache.hits == 0 and parser.calls == 8
 
 
+def test_texts_naming_an_email_address_are_never_kept() -> None:
+    # a cached parse answers faster: that would tell whoever types an address whether
+    # someone else typed it recently
+    cache, parser = ParseCache(), CountingParser()
+    for text in ["victim@example.com", "it's jane.doe@example.org thanks"]:
+        _parse(cache, parser, text)
+        _parse(cache, parser, text)
+    assert len(cache) == 0 and cache.hits == 0 and parser.calls == 4
+
+
 def test_long_texts_are_not_kept_and_the_cache_is_bounded() -> None:
     cache, parser = ParseCache(max_entries=3, max_text_chars=20), CountingParser()
     _parse(cache, parser, "x" * 21)
