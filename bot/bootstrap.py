@@ -32,6 +32,7 @@ from bot.adapters.sql.notification_store import SqlNotificationStore
 from bot.adapters.sql.outbox import OutboxMailer, OutboxSms
 from bot.adapters.sql.rate_log import SqlRateLog
 from bot.adapters.sql.verification_store import SqlVerificationStore
+from bot.adapters.work_queue import RunNow, WorkQueue
 from bot.domain.clock import utcnow
 from bot.domain.links import AccountLinks
 from bot.domain.ports import (
@@ -74,6 +75,7 @@ class Container:
     builtin_directory: SqlDirectory
     outbox: OutboxMailer
     mailer: Mailer
+    account_work: WorkQueue | RunNow
     audit: SqlAuditLog
     status: StatusSource
     password_reset: PasswordResetService
@@ -97,14 +99,15 @@ def build_container(
     settings: Settings,
     engine: Engine | None = None,
     clock: Callable[[], datetime] = utcnow,
-    queue_mail: bool = False,
+    background: bool = False,
     mailer: Mailer | None = None,
     control: ConversationControl | None = None,
 ) -> Container:
     """Create the adapters chosen by `settings` and the services on top of them.
 
-    `queue_mail`: hand emails to a background thread (servers do, so that mail never
-    delays a reply); off, `send` delivers before returning (command line, tests).
+    `background`: hand emails, and the work only an existing account causes, to background
+    threads (servers do, so that neither delays a reply nor shows in its timing); off, both
+    run before the call returns (command line, tests).
     `mailer`: deliver through this instead of the backend the settings choose (benchmarks).
     `control`: reach conversations through this instead of Rasa's HTTP API (tests).
     """
@@ -143,8 +146,10 @@ def build_container(
                         s.twilio_from, timeouts)  # fmt: skip
     if mailer is None:
         mailer = SmtpMailer(settings.smtp) if settings.email_backend == "smtp" else outbox
-    if queue_mail:
+    if background:
         mailer = QueuedMailer(mailer)
+    # the work starts a moment after the answer, so it never competes with the answer itself
+    account_work = WorkQueue("account-work", start_after=0.2) if background else RunNow()
     links = AccountLinks(settings.public_url)
     reply_floor = ReplyFloor.from_ms(settings.reset.min_reply_ms, settings.reset.min_work_ms)
     audit = SqlAuditLog(engine, clock)
@@ -187,6 +192,7 @@ def build_container(
         builtin_directory=builtin,
         outbox=outbox,
         mailer=mailer,
+        account_work=account_work,
         audit=audit,
         status=status,
         password_reset=PasswordResetService(
@@ -199,6 +205,7 @@ def build_container(
             secret_key=settings.secret_key,
             clock=clock,
             links=links,
+            background=account_work,
         ),
         verification=verification,
         verification_store=store,
@@ -276,7 +283,7 @@ def get_container() -> Container:
         # The action server binds where SANIC_HOST says (the launcher: loopback).
         host = os.environ.get("SANIC_HOST", "127.0.0.1")
         check_safe_deployment(settings, tracker_store_url(), (host,))
-        _container = build_container(settings, queue_mail=True)
+        _container = build_container(settings, background=True)
     return _container
 
 

@@ -60,7 +60,8 @@ class ResetRules:
     per_conversation: int = 5
     # Answers whose words or timing could reveal an account (reset link, ownership code, code
     # resend) come no sooner than `min_reply_ms` after the customer's message reached the
-    # server, and no sooner than `min_work_ms` after the account work started.
+    # server; an ownership code or a code resend also no sooner than `min_work_ms` after the
+    # account work started (a reset's account work runs after its answer).
     min_reply_ms: int = 300
     min_work_ms: int = 150
 

@@ -7,6 +7,7 @@ so callers can treat "the outside world did not answer" in one place.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -152,6 +153,13 @@ class SmsSender(Protocol):
 
     def send(self, message: SmsMessage) -> None:
         """Send `message` or raise SmsDeliveryError."""
+
+
+class BackgroundWork(Protocol):
+    """Runs calls after the caller has moved on (off the request path), in order."""
+
+    def submit(self, function: Callable[..., object], *args: object) -> None:
+        """Queue `function(*args)`; never raises for what the call itself raises."""
 
 
 # --- other systems ---------------------------------------------------------------------------

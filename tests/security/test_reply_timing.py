@@ -4,7 +4,8 @@ an address without an account, however the message time looks.
 The floor counts the time since the customer's message reached the server (Rasa's user
 event timestamp), so work done before the account lookup is not paid twice; these runs
 check that a message time pushed far back (or forward) never buys a faster answer than the
-work floor, on the real adapters."""
+work floor, on the real adapters. A reset has no work floor: what only an existing account
+causes runs after the answer (a slow identity provider shows it)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,10 @@ from collections.abc import Callable
 
 import pytest
 
+from bot.adapters.sql.directory import SqlResetRequestLog
+from bot.adapters.work_queue import WorkQueue
 from bot.bootstrap import Container, build_container
+from bot.services.password_reset import PasswordResetService
 from bot.settings import Settings
 
 WORK_FLOOR = 0.15
@@ -46,7 +50,7 @@ def _took(operation: Callable[[str, str, float | None], object], email: str,
     return time.perf_counter() - started
 
 
-@pytest.mark.parametrize("name", ["reset", "ownership code", "code resend"])
+@pytest.mark.parametrize("name", ["ownership code", "code resend"])
 def test_an_old_message_time_still_waits_for_the_work_floor(
     padded_container: Container, name: str
 ) -> None:
@@ -64,3 +68,43 @@ def test_an_unbelievable_or_missing_message_time_gets_the_whole_floor(
     message_at = None if shift is None else time.time() + shift
     for email in ("known@example.com", "nobody@example.com"):
         assert _took(operation, email, message_at) >= MESSAGE_FLOOR
+
+
+class SlowResetDirectory:
+    """The real directory, but starting a reset takes as long as a remote identity provider."""
+
+    def __init__(self, inner: object, delay: float) -> None:
+        self._inner = inner
+        self._delay = delay
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._inner, name)
+
+    def start_password_reset(self, *args: object) -> object:
+        time.sleep(self._delay)
+        return self._inner.start_password_reset(*args)  # type: ignore[attr-defined]
+
+
+def test_a_slow_identity_provider_does_not_show_in_the_reset_answer(
+    padded_container: Container,
+) -> None:
+    """A message that waited 5 s gets no floor at all; the answer for an existing account
+    must still not wait for the provider's 0.4 s (it runs after the answer), and the link
+    must still be sent."""
+    c = padded_container
+    work = WorkQueue("test-account-work")
+    service = PasswordResetService(
+        directory=SlowResetDirectory(c.directory, 0.4),  # type: ignore[arg-type]
+        mailer=c.mailer, requests_log=SqlResetRequestLog(c.engine), audit=c.audit,
+        vendor=c.settings.vendor, rules=c.settings.reset, secret_key=c.settings.secret_key,
+        clock=c.clock, background=work,
+    )  # fmt: skip
+    known = [_took(lambda e, conv, at: service.request_reset(e, conv, at), "known@example.com",
+                   time.time() - 5) for _ in range(3)]  # fmt: skip
+    unknown = [_took(lambda e, conv, at: service.request_reset(e, conv, at), "nobody@example.com",
+                     time.time() - 5) for _ in range(3)]  # fmt: skip
+    assert max(known) < 0.2, known
+    assert max(unknown) < 0.2, unknown
+    assert work.flush(10)
+    assert len(c.outbox.list_messages("known@example.com")) == 3
+    assert c.outbox.list_messages("nobody@example.com") == []

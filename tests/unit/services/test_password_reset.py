@@ -7,6 +7,7 @@ from sqlalchemy import select
 from bot.adapters.sql.directory import SqlResetRequestLog
 from bot.adapters.sql.tables import reset_tokens
 from bot.bootstrap import Container
+from bot.domain.ports import IdentityUnavailableError
 from bot.services.password_reset import PasswordResetService, ResetStatus
 from tests.fakes import FailingMailer, FakeClock
 
@@ -138,6 +139,40 @@ def test_mail_outage_gives_the_same_answer_and_is_audited(
     assert len(failing.attempts) == 1
     assert container.audit.list_entries()[-1].outcome == "delivery_failed"
     assert container.audit.list_entries()[-1].account_id == account.id
+
+
+class ResetFailsDirectory:
+    """Finds accounts, but the provider fails when asked to start a reset."""
+
+    def __init__(self, inner: object) -> None:
+        self._inner = inner
+
+    def find_by_email(self, email: str) -> object:
+        return self._inner.find_by_email(email)  # type: ignore[attr-defined]
+
+    def start_password_reset(self, *_args: object) -> None:
+        raise IdentityUnavailableError("identity provider: HTTP 503")
+
+
+def test_a_provider_failing_after_the_lookup_gives_the_same_answer_and_is_audited(
+    container: Container, clock: FakeClock
+) -> None:
+    """An apology here would come only for existing accounts: the answer stays neutral."""
+    account = container.directory.add_account("jane@example.com")
+    service = PasswordResetService(
+        directory=ResetFailsDirectory(container.directory),  # type: ignore[arg-type]
+        mailer=container.mailer,
+        requests_log=SqlResetRequestLog(container.engine),
+        audit=container.audit,
+        vendor=container.settings.vendor,
+        rules=container.settings.reset,
+        secret_key="k",
+        clock=clock,
+    )
+    assert service.request_reset("jane@example.com", "conv-9").status is ResetStatus.ACCEPTED
+    assert container.audit.list_entries()[-1].outcome == "provider_failed"
+    assert container.audit.list_entries()[-1].account_id == account.id
+    assert container.outbox.list_messages() == []
 
 
 def test_every_answer_takes_at_least_the_minimum_time(container: Container, clock) -> None:
