@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from bot.domain.chat import RECEIVED_AT
 from bot.domain.ports import IdentityUnavailableError, StatusUnavailableError
 
 log = logging.getLogger(__name__)
@@ -38,12 +39,15 @@ async def call_service(function: Callable[..., T], *args: object) -> T:
 
 
 def message_time(tracker: Any) -> float | None:
-    """When the customer's latest message reached the Rasa server: the timestamp Rasa put
-    on its user event (wall-clock seconds), None when there is none. Used only to count
-    time already spent towards a reply floor; a service never pads less than its work floor
-    whatever this says."""
+    """When the customer's latest message reached the Rasa server (wall-clock seconds), None
+    when unknown: the arrival time our channels write into the message metadata, else the
+    timestamp Rasa put on the user event (later: after the lock wait and the NLU). Used only
+    to count time already spent towards a reply floor; a service never pads less than its
+    work floor whatever this says."""
     for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            stamp = event.get("timestamp")
-            return float(stamp) if isinstance(stamp, int | float) else None
+        if event.get("event") != "user":
+            continue
+        stamps = [event.get("timestamp"), (event.get("metadata") or {}).get(RECEIVED_AT)]
+        known = [float(s) for s in stamps if isinstance(s, int | float) and not isinstance(s, bool)]
+        return min(known) if known else None
     return None

@@ -27,6 +27,19 @@ def metadata_too_big(metadata: Any) -> bool:
         return True
 
 
+# The wall-clock second a message reached the server, written by our channels into the
+# message metadata (overwriting anything a client sent under that name) before the message
+# waits for its conversation's lock and the NLU: reply floors count from it.
+RECEIVED_AT = "signin_received_at"
+
+
+def stamped(metadata: Any, now: float) -> dict[str, Any]:
+    """The client's metadata (a dict, else nothing) with the server's arrival time added."""
+    kept = dict(metadata) if isinstance(metadata, dict) else {}
+    kept[RECEIVED_AT] = now
+    return kept
+
+
 def too_long_reply(limit: int) -> str:
     """The polite answer to an over-long message."""
     return (

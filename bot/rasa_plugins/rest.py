@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -22,7 +23,13 @@ from rasa.core.channels.rest import RestInput as RasaRestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot.domain.chat import NOT_TEXT_REPLY, metadata_too_big, problem_with, too_long_reply
+from bot.domain.chat import (
+    NOT_TEXT_REPLY,
+    metadata_too_big,
+    problem_with,
+    stamped,
+    too_long_reply,
+)
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +50,10 @@ class RestInput(RasaRestInput):
         sent = request.headers.get("Authorization", "")
         sent = sent[7:] if sent.startswith("Bearer ") else request.args.get("token", "")
         return hmac.compare_digest(sent.encode(), self.token.encode())
+
+    def get_metadata(self, request: Request) -> dict[str, Any]:
+        """The client's metadata, plus when the message reached this server."""
+        return stamped(super().get_metadata(request), time.time())
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Rasa's blueprint with the token and length checks in front of it."""

@@ -30,6 +30,7 @@ import hmac
 import json
 import logging
 import re
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -39,7 +40,13 @@ from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from rasa.core.channels.socketio import SocketIOOutput
 from sanic import Blueprint
 
-from bot.domain.chat import NOT_TEXT_REPLY, metadata_too_big, problem_with, too_long_reply
+from bot.domain.chat import (
+    NOT_TEXT_REPLY,
+    metadata_too_big,
+    problem_with,
+    stamped,
+    too_long_reply,
+)
 from bot.settings import DEVELOPMENT_SECRET_KEY, PROJECT_ROOT, Settings, local_secret
 
 logger = logging.getLogger(__name__)
@@ -159,7 +166,7 @@ class SocketIOInput(RasaSocketIOInput):
                 SocketIOOutput(sio, self.bot_message_evt),
                 sender_id,
                 input_channel=self.name(),
-                metadata={} if metadata_too_big(metadata) else metadata,
+                metadata=stamped({} if metadata_too_big(metadata) else metadata, time.time()),
             )
             await on_new_message(message)
 

@@ -210,3 +210,23 @@ def _live_chat_on(assistant: RunningAssistant) -> Any:
     control = RasaConversationControl(make_session(), assistant.rasa_url, rasa_api_token())
     return LiveChatService(c.cases, c.agents.display_name, control, c.deliveries, c.audit,
                            c.clock)  # fmt: skip
+
+
+def test_the_web_chat_stamps_the_arrival_time_and_a_client_cannot_set_it(
+    assistant: RunningAssistant,
+) -> None:
+    """Reply floors count from this stamp: metadata the widget sends must not move it."""
+    from bot.domain.chat import RECEIVED_AT
+
+    async def scenario() -> str:
+        client, token, received = await open_chat(assistant)
+        await client.emit("user_uttered", {"message": "hi", "session_id": token,
+                                           "metadata": {RECEIVED_AT: 1.0}})  # fmt: skip
+        await wait_for(received, lambda m: bool(m.get("text")), 30)
+        await client.disconnect()
+        return token.split("_")[0]
+
+    before = time.time()
+    conversation = asyncio.run(scenario())
+    [user] = [e for e in tracker_events(assistant, conversation) if e["event"] == "user"]
+    assert before <= user["metadata"][RECEIVED_AT] <= user["timestamp"]

@@ -141,3 +141,28 @@ def test_an_agent_sees_the_case_in_the_inbox(assistant: RunningAssistant) -> Non
     page = web.get(f"{assistant.web_url}/inbox/cases/{case.id}", timeout=10).text
     assert "&lt;img src=x onerror=alert()&gt;" in page
     assert "<img src=x" not in page
+
+
+def test_the_channel_stamps_the_arrival_time_and_a_client_cannot_set_it(
+    assistant: RunningAssistant,
+) -> None:
+    """Reply floors count from this stamp: a client sending its own must not move it."""
+    import time
+
+    import requests
+
+    from bot.domain.chat import RECEIVED_AT
+
+    before = time.time()
+    requests.post(
+        f"{assistant.rasa_url}/webhooks/rest/webhook",
+        json={"sender": "stamp-forger", "message": "hi",
+              "metadata": {RECEIVED_AT: before - 3600, "page": "/help"}},
+        timeout=30,
+    ).raise_for_status()  # fmt: skip
+    with sqlite3.connect(assistant.tracker_db) as db:
+        rows = db.execute("select data from events where sender_id = ? and type_name = 'user'",
+                          ("stamp-forger",)).fetchall()  # fmt: skip
+    [user] = [json.loads(row[0]) for row in rows]
+    assert before <= user["metadata"][RECEIVED_AT] <= user["timestamp"]
+    assert user["metadata"]["page"] == "/help"

@@ -336,3 +336,17 @@ def test_the_message_time_is_the_timestamp_rasa_put_on_the_latest_user_event() -
     assert message_time(make_tracker([first, latest, bot])) == 200.5
     assert message_time(make_tracker([{**_user("x", "greet"), "timestamp": "soon"}])) is None
     assert message_time(make_tracker([])) is None
+
+
+def test_the_message_time_prefers_the_arrival_time_our_channels_stamp() -> None:
+    from bot.actions.calls import message_time
+    from bot.domain.chat import RECEIVED_AT
+
+    latest = {**_user("jane@example.com", "inform"), "timestamp": 200.5,
+              "metadata": {RECEIVED_AT: 200.1, "model_id": "m"}}  # fmt: skip
+    assert message_time(make_tracker([latest])) == 200.1
+    # never later than Rasa's own timestamp; junk is ignored
+    late = {**latest, "metadata": {RECEIVED_AT: 300.0}}
+    assert message_time(make_tracker([late])) == 200.5
+    junk = {**latest, "metadata": {RECEIVED_AT: "early"}}
+    assert message_time(make_tracker([junk])) == 200.5
