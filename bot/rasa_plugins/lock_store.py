@@ -36,7 +36,7 @@ from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.rasa_plugins import action_client, event_types, parse_cache, rule_keys
+from bot.rasa_plugins import action_client, event_types, parse_cache, rule_keys, slot_copy
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,7 @@ action_client.install()  # cheaper action calls in every Rasa process that uses 
 parse_cache.install()
 rule_keys.install()
 event_types.install()
+slot_copy.install()
 
 
 def bucket_of(conversation_id: str, buckets: int = BUCKETS) -> int:
