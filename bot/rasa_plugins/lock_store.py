@@ -36,7 +36,14 @@ from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.rasa_plugins import action_client, event_types, parse_cache, rule_keys, slot_copy
+from bot.rasa_plugins import (
+    action_client,
+    event_types,
+    parse_cache,
+    rule_keys,
+    session_start,
+    slot_copy,
+)
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +56,7 @@ parse_cache.install()
 rule_keys.install()
 event_types.install()
 slot_copy.install()
+session_start.install()
 
 
 def bucket_of(conversation_id: str, buckets: int = BUCKETS) -> int:

@@ -48,19 +48,27 @@ from sqlalchemy import event
 from sqlalchemy.pool import QueuePool
 
 from bot.domain.redaction import redact_events
-from bot.rasa_plugins import action_client, event_types, parse_cache, rule_keys, slot_copy
+from bot.rasa_plugins import (
+    action_client,
+    event_types,
+    parse_cache,
+    rule_keys,
+    session_start,
+    slot_copy,
+)
 
 log = logging.getLogger(__name__)
 
 # Every endpoints file of this project names this store, so `rasa run` imports this module:
 # the cheaper action calls, the parse cache, the remembered rule matches and event classes are
 # installed here (see bot/rasa_plugins/action_client.py, parse_cache.py, rule_keys.py,
-# event_types.py and slot_copy.py).
+# event_types.py, slot_copy.py and session_start.py).
 action_client.install()
 parse_cache.install()
 rule_keys.install()
 event_types.install()
 slot_copy.install()
+session_start.install()
 
 DEFAULT_CACHE_SIZE = 1000
 
@@ -101,7 +109,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         )
         # A load of the latest session, as Rasa's `_event_query` selects it (events from the
         # newest SessionStarted's timestamp on, or all when there is none), built once.
-        session_start = (
+        latest_start = (
             sa.select(sa.func.max(table.c.timestamp))
             .where(
                 table.c.sender_id == sa.bindparam("sender"),
@@ -113,7 +121,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             sa.select(table.c.id, table.c.data)
             .where(
                 table.c.sender_id == sa.bindparam("sender"),
-                sa.or_(table.c.timestamp >= session_start, session_start.is_(None)),
+                sa.or_(table.c.timestamp >= latest_start, latest_start.is_(None)),
             )
             .order_by(table.c.id)
         )
