@@ -25,7 +25,9 @@ def db_url(tmp_path: Path) -> str:
 def settings(db_url: str) -> Settings:
     """Real settings on a temporary database, without the reset-reply padding (speed)."""
     loaded = load_settings({"SIGNIN_DATABASE_URL": db_url})
-    return dataclasses.replace(loaded, reset=dataclasses.replace(loaded.reset, min_reply_ms=0))
+    return dataclasses.replace(
+        loaded, reset=dataclasses.replace(loaded.reset, min_reply_ms=0, link_reply_ms=0)
+    )
 
 
 @pytest.fixture

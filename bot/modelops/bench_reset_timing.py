@@ -11,7 +11,8 @@ to accept each email (an SMTP server or an identity provider is rarely faster).
 
 For each: N requests for addresses with an account and N without, interleaved; prints the
 median and 95th percentile of each and the difference of the medians. Twice: once for a
-message that has just arrived (the whole `min_reply_ms` floor applies) and once for a message
+message that has just arrived (the whole floor applies: `link_reply_ms` for the reset,
+`min_reply_ms` for the others) and once for a message
 that waited a second before the account work started (only `min_work_ms` applies to the
 code and the resend; a reset gets no floor at all: the tightest case, where what is left of
 the account work on the request path must cost the same for both).
@@ -100,8 +101,9 @@ def run_timing_benchmark(tries: int, max_diff_ms: float | None, mail_delay_ms: f
         emails = len(base.outbox.list_messages())
         base.engine.dispose()
     print(f"reply timing, {tries} tries each with and without an account "
-          f"(min_reply_ms = {settings.reset.min_reply_ms}, min_work_ms = "
-          f"{settings.reset.min_work_ms}, mail system takes "
+          f"(link_reply_ms = {settings.reset.link_reply_ms}, min_reply_ms = "
+          f"{settings.reset.min_reply_ms}, min_work_ms = {settings.reset.min_work_ms}, "
+          f"mail system takes "
           f"{mail_delay_ms:.0f} ms per email; {emails} emails sent)")  # fmt: skip
     print(f"  {'operation':<29} {'account':>16} {'no account':>16} {'p95 acc.':>9} "
           f"{'p95 none':>9} {'diff':>9}")  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,6 +27,10 @@ from bot.settings import ResetRules, Vendor
 
 log = logging.getLogger(__name__)
 
+# After the identity provider failed a reset's lookup, reset requests get the apology (and
+# the offer of a person) for this long, or until a lookup succeeds again.
+PROVIDER_RETRY_SECONDS = 60.0
+
 
 class ResetStatus(Enum):
     """What the customer is told. Deliberately nothing that depends on account existence."""
@@ -48,10 +53,10 @@ class PasswordResetService:
     """Issues single-use reset links by email, without revealing whether an account exists.
 
     The request path does the same work for every address (check it, count it against the
-    limits, look it up); what only an existing account causes (a reset token or a call to the
-    identity provider, the email, the audit line that names the account) is handed to
-    `background` and runs after the answer has gone. The answer's timing then holds nothing
-    that depends on the account, and the floor (`rules.min_reply_ms` after the customer's
+    limits); the lookup and what only an existing account causes (more identity-provider
+    calls, a reset token, the email, the audit line that names the account) are handed to
+    `background` and run after the answer has gone. The answer's timing then holds nothing
+    that depends on the account, and the floor (`rules.link_reply_ms` after the customer's
     message) is padding on top, not the thing that hides the work.
     """
 
@@ -69,6 +74,7 @@ class PasswordResetService:
         background: BackgroundWork | None = None,
     ) -> None:
         self._background = background
+        self._provider_failed_at: float | None = None  # time.monotonic() of the last failure
         self._links = links or AccountLinks("http://127.0.0.1:5080")
         self._directory = directory
         self._mailer = mailer
@@ -88,13 +94,15 @@ class PasswordResetService:
     ) -> ResetResult:
         """Send a reset link to the account registered with `email`, if there is one.
 
-        Answers no sooner than `rules.min_reply_ms` after the customer's message arrived
+        Answers no sooner than `rules.link_reply_ms` after the customer's message arrived
         (`message_at`, wall-clock seconds; from now when unknown). The account's own work
         runs off this path (see the class), so there is no work floor to wait for: how long
         the answer takes does not tell whether an account exists.
-        Raises IdentityUnavailableError when the directory cannot be asked (for any address).
+        Raises IdentityUnavailableError (for any address) while the identity provider is
+        known to be failing: a lookup or reset in the background failed less than
+        `PROVIDER_RETRY_SECONDS` ago and none has succeeded since.
         """
-        floor = ReplyFloor(self._rules.min_reply_ms / 1000)
+        floor = ReplyFloor(self._rules.link_reply_ms / 1000)
         return padded_after(floor, message_at, self._request_reset, email, conversation_id)
 
     def _request_reset(self, email: str, conversation_id: str) -> ResetResult:
@@ -112,15 +120,32 @@ class PasswordResetService:
         ):
             self._audit.record("reset_requested", "throttled", conversation_id)
             return ResetResult(ResetStatus.THROTTLED, email, minutes)
+        if self._provider_failing():
+            raise IdentityUnavailableError("the identity provider failed a moment ago")
         self._requests.record(key, conversation_id, now)
-
-        account = self._directory.find_by_email(email)
-        # Both branches do the same on this path: one hand-off to the background.
-        if account is None:
-            self._after_reply(self._audit.record, "reset_requested", "no_account", conversation_id)
-        else:
-            self._after_reply(self._send_link, account, conversation_id, minutes)
+        # The same for every address on this path: the lookup and all that follows run after
+        # the answer (a registered address costs the identity provider more calls).
+        self._after_reply(self._reset_in_background, email, conversation_id, minutes)
         return ResetResult(ResetStatus.ACCEPTED, email, minutes)
+
+    def _provider_failing(self) -> bool:
+        failed_at = self._provider_failed_at
+        return failed_at is not None and time.monotonic() - failed_at < PROVIDER_RETRY_SECONDS
+
+    def _reset_in_background(self, email: str, conversation_id: str, minutes: int) -> None:
+        """Off the request path: find the account, then send it the link."""
+        try:
+            account = self._directory.find_by_email(email)
+        except IdentityUnavailableError:
+            self._provider_failed_at = time.monotonic()
+            log.exception("reset: the identity provider could not look up an address")
+            self._audit.record("reset_requested", "provider_failed", conversation_id)
+            return
+        self._provider_failed_at = None
+        if account is None:
+            self._audit.record("reset_requested", "no_account", conversation_id)
+            return
+        self._send_link(account, conversation_id, minutes)
 
     def _after_reply(self, function: Callable[..., object], *args: object) -> None:
         if self._background is None:
@@ -134,6 +159,7 @@ class PasswordResetService:
             token = self._directory.start_password_reset(account.id, timedelta(minutes=minutes))
         except IdentityUnavailableError:
             # The customer has been told the neutral words already; they can ask again.
+            self._provider_failed_at = time.monotonic()
             log.exception("reset for account %s: the identity provider failed", account.id)
             self._audit.record("reset_requested", "provider_failed", conversation_id, account.id)
             return

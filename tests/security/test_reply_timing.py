@@ -28,7 +28,8 @@ MESSAGE_FLOOR = 0.3
 @pytest.fixture
 def padded_container(settings: Settings, clock) -> Container:
     rules = dataclasses.replace(settings.reset, min_reply_ms=300, min_work_ms=150,
-                                per_email_per_hour=100, per_conversation=100)  # fmt: skip
+                                link_reply_ms=300, per_email_per_hour=100,
+                                per_conversation=100)  # fmt: skip
     built = build_container(dataclasses.replace(settings, reset=rules), clock=clock)
     built.builtin_directory.add_account("known@example.com", mfa=("sms",), phone_last4="1234")
     yield built
@@ -71,7 +72,9 @@ def test_an_unbelievable_or_missing_message_time_gets_the_whole_floor(
 
 
 class SlowResetDirectory:
-    """The real directory, but starting a reset takes as long as a remote identity provider."""
+    """The real directory, as slow as a remote identity provider where it costs more for a
+    registered address: Okta answers an unknown login with one 404, a known one with the
+    user and then its factors (a second call), and starting a reset is a third call."""
 
     def __init__(self, inner: object, delay: float) -> None:
         self._inner = inner
@@ -79,6 +82,11 @@ class SlowResetDirectory:
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._inner, name)
+
+    def find_by_email(self, email: str) -> object:
+        found = self._inner.find_by_email(email)  # type: ignore[attr-defined]
+        time.sleep(self._delay * (2 if found else 1))
+        return found
 
     def start_password_reset(self, *args: object) -> object:
         time.sleep(self._delay)
@@ -88,13 +96,13 @@ class SlowResetDirectory:
 def test_a_slow_identity_provider_does_not_show_in_the_reset_answer(
     padded_container: Container,
 ) -> None:
-    """A message that waited 5 s gets no floor at all; the answer for an existing account
-    must still not wait for the provider's 0.4 s (it runs after the answer), and the link
-    must still be sent."""
+    """A message that waited 5 s gets no floor at all; the answer must still not wait for
+    the provider (0.2 s a call: lookup, factors, reset), whose calls run after the answer,
+    and the link must still be sent."""
     c = padded_container
     work = WorkQueue("test-account-work")
     service = PasswordResetService(
-        directory=SlowResetDirectory(c.directory, 0.4),  # type: ignore[arg-type]
+        directory=SlowResetDirectory(c.directory, 0.2),  # type: ignore[arg-type]
         mailer=c.mailer, requests_log=SqlResetRequestLog(c.engine), audit=c.audit,
         vendor=c.settings.vendor, rules=c.settings.reset, secret_key=c.settings.secret_key,
         clock=c.clock, background=work,
@@ -103,8 +111,8 @@ def test_a_slow_identity_provider_does_not_show_in_the_reset_answer(
                    time.time() - 5) for _ in range(3)]  # fmt: skip
     unknown = [_took(lambda e, conv, at: service.request_reset(e, conv, at), "nobody@example.com",
                      time.time() - 5) for _ in range(3)]  # fmt: skip
-    assert max(known) < 0.2, known
-    assert max(unknown) < 0.2, unknown
+    assert max(known) < 0.15, known
+    assert max(unknown) < 0.15, unknown
     assert work.flush(10)
     assert len(c.outbox.list_messages("known@example.com")) == 3
     assert c.outbox.list_messages("nobody@example.com") == []

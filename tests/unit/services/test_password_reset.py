@@ -179,7 +179,7 @@ def test_every_answer_takes_at_least_the_minimum_time(container: Container, cloc
     import dataclasses
     import time
 
-    rules = dataclasses.replace(container.settings.reset, min_reply_ms=80)
+    rules = dataclasses.replace(container.settings.reset, link_reply_ms=80)
     service = PasswordResetService(
         directory=container.directory,
         mailer=container.mailer,
