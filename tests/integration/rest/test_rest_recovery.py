@@ -92,14 +92,23 @@ def test_suspicious_link_is_flagged(assistant: RunningAssistant) -> None:
 def test_no_secret_typed_in_the_chat_reaches_the_tracker_store(
     assistant: RunningAssistant,
 ) -> None:
-    """After the flows above (codes, answers, a typed password), scan the tracker database."""
+    """After the flows above (codes, answers, a typed password), scan what the tracker
+    database holds of them. Only these conversations: the server is shared with other
+    modules, whose attackers type the same facts as plain messages after a check failed
+    (tests/security/test_verification_attacks.py), where nothing marks them as answers."""
     import sqlite3
 
     sender = "types-secrets"
     assistant.say(sender, "my password is Winter2026!! and my card is 4111 1111 1111 1111")
     assistant.say(sender, "the code i got was 918273")
+    senders = ("unlock-me", "unlock-stranger", "lost-phone", "unlock-typed-address",
+               "unlock-early-code", "phish", sender)  # fmt: skip
     with sqlite3.connect(assistant.tracker_db) as db:
-        dump = "\n".join(row[0] for row in db.execute("select data from events"))
+        rows = db.execute(
+            f"select data from events where sender_id in ({','.join('?' * len(senders))})",
+            senders,
+        )
+        dump = "\n".join(row[0] for row in rows)
     secrets = ["Winter2026!!", "4111 1111 1111 1111", "918273", "kitchen pc", "march 2024",
                "q7p2", "10115"]  # fmt: skip
     codes = [
