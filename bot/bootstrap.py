@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -291,3 +292,18 @@ def set_container(container: Container | None) -> None:
     """Install the container actions use (tests and embedding); None rebuilds on next use."""
     global _container
     _container = container
+
+
+def drain_background(timeout: float = 10.0) -> bool:
+    """Let the work queued after answers finish (account work, then the emails it queued):
+    a server stopping calls this, so that a reset answered just before is still sent.
+    True when everything ran within `timeout` (or nothing was ever built)."""
+    container = _container
+    if container is None:
+        return True
+    deadline = time.monotonic() + timeout
+    done = container.account_work.flush(timeout)
+    flush_mail = getattr(container.mailer, "flush", None)
+    if flush_mail is not None:
+        done = flush_mail(max(0.1, deadline - time.monotonic())) and done
+    return done

@@ -62,3 +62,21 @@ def test_a_call_waits_its_start_delay() -> None:
     work.submit(lambda: ran_at.append(time.monotonic()))
     assert work.flush(5)
     assert ran_at[0] - submitted >= 0.2
+
+
+def test_a_stopping_server_drains_what_was_queued_after_answers(settings) -> None:
+    """The action server calls this before a worker stops (rasa_sdk_plugins): a reset
+    answered just before still gets its link."""
+    from bot import bootstrap
+
+    container = bootstrap.build_container(settings, background=True)
+    container.builtin_directory.add_account("late@example.com")
+    bootstrap.set_container(container)
+    try:
+        container.password_reset.request_reset("late@example.com", "conv-late")
+        assert container.outbox.list_messages("late@example.com") == []  # not yet: 0.2 s later
+        assert bootstrap.drain_background(10)
+        assert len(container.outbox.list_messages("late@example.com")) == 1
+    finally:
+        bootstrap.set_container(None)
+        container.engine.dispose()
