@@ -48,27 +48,13 @@ from sqlalchemy import event
 from sqlalchemy.pool import QueuePool
 
 from bot.domain.redaction import redact_events
-from bot.rasa_plugins import (
-    action_client,
-    event_types,
-    parse_cache,
-    rule_keys,
-    session_start,
-    slot_copy,
-)
+from bot.rasa_plugins import speedups
 
 log = logging.getLogger(__name__)
 
-# Every endpoints file of this project names this store, so `rasa run` imports this module:
-# the cheaper action calls, the parse cache, the remembered rule matches and event classes are
-# installed here (see bot/rasa_plugins/action_client.py, parse_cache.py, rule_keys.py,
-# event_types.py, slot_copy.py and session_start.py).
-action_client.install()
-parse_cache.install()
-rule_keys.install()
-event_types.install()
-slot_copy.install()
-session_start.install()
+# Every endpoints file of this project names this store, so `rasa run` imports this module
+# and the project's changes to Rasa are installed here (bot/rasa_plugins/speedups.py).
+speedups.install()
 
 DEFAULT_CACHE_SIZE = 1000
 
