@@ -119,21 +119,27 @@ def test_audit_records_events_without_addresses(container: Container) -> None:
     ]
 
 
+def _service(container: Container, clock: FakeClock, **changes: object) -> PasswordResetService:
+    """A reset service on the container's adapters, with `changes` swapped in."""
+    parts: dict[str, object] = {
+        "directory": container.directory,
+        "mailer": container.mailer,
+        "requests_log": SqlResetRequestLog(container.engine),
+        "audit": container.audit,
+        "vendor": container.settings.vendor,
+        "rules": container.settings.reset,
+        "secret_key": "k",
+        "clock": clock,
+    }
+    return PasswordResetService(**{**parts, **changes})  # type: ignore[arg-type]
+
+
 def test_mail_outage_gives_the_same_answer_and_is_audited(
     container: Container, clock: FakeClock
 ) -> None:
     account = container.directory.add_account("jane@example.com")
     failing = FailingMailer()
-    service = PasswordResetService(
-        directory=container.directory,
-        mailer=failing,
-        requests_log=SqlResetRequestLog(container.engine),
-        audit=container.audit,
-        vendor=container.settings.vendor,
-        rules=container.settings.reset,
-        secret_key="k",
-        clock=clock,
-    )
+    service = _service(container, clock, mailer=failing)
     result = service.request_reset("jane@example.com", "conv-9")
     assert result.status is ResetStatus.ACCEPTED
     assert len(failing.attempts) == 1
@@ -159,16 +165,7 @@ def test_a_provider_failing_after_the_lookup_gives_the_same_answer_and_is_audite
 ) -> None:
     """An apology here would come only for existing accounts: the answer stays neutral."""
     account = container.directory.add_account("jane@example.com")
-    service = PasswordResetService(
-        directory=ResetFailsDirectory(container.directory),  # type: ignore[arg-type]
-        mailer=container.mailer,
-        requests_log=SqlResetRequestLog(container.engine),
-        audit=container.audit,
-        vendor=container.settings.vendor,
-        rules=container.settings.reset,
-        secret_key="k",
-        clock=clock,
-    )
+    service = _service(container, clock, directory=ResetFailsDirectory(container.directory))
     assert service.request_reset("jane@example.com", "conv-9").status is ResetStatus.ACCEPTED
     assert container.audit.list_entries()[-1].outcome == "provider_failed"
     assert container.audit.list_entries()[-1].account_id == account.id
@@ -180,16 +177,7 @@ def test_every_answer_takes_at_least_the_minimum_time(container: Container, cloc
     import time
 
     rules = dataclasses.replace(container.settings.reset, link_reply_ms=80)
-    service = PasswordResetService(
-        directory=container.directory,
-        mailer=container.mailer,
-        requests_log=SqlResetRequestLog(container.engine),
-        audit=container.audit,
-        vendor=container.settings.vendor,
-        rules=rules,
-        secret_key="k",
-        clock=clock,
-    )
+    service = _service(container, clock, rules=rules)
     container.directory.add_account("jane@example.com")
     for address in ("jane@example.com", "ghost@example.com", "broken"):
         started = time.perf_counter()
