@@ -154,7 +154,9 @@ def rasa_server_command(
         "--credentials", str(PROJECT_ROOT / credentials),
         "--endpoints", str(PROJECT_ROOT / endpoints),
         "--cors", "*",
-        "--enable-api", "--auth-token", rasa_api_token(),
+        # One argument: a random token may begin with "-", which argparse would read as
+        # an option if the token came as a separate argument.
+        "--enable-api", f"--auth-token={rasa_api_token()}",
     ]  # fmt: skip
 
 
