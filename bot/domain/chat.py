@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 MAX_METADATA_BYTES = 4096  # what a channel passes on of the client's message metadata
@@ -25,6 +26,28 @@ def metadata_too_big(metadata: Any) -> bool:
         return len(json.dumps(metadata)) > MAX_METADATA_BYTES
     except (TypeError, ValueError):
         return True
+
+
+# Payloads ("/intent{...}") a customer may not send: Rasa's own control intents (a
+# `/restart` or `/session_start` would wipe the conversation, also away from an agent who is
+# answering it, and `/back` would rewind it) and the intents only the server triggers
+# (`EXTERNAL_...`, e.g. "nobody could take your chat"). Buttons never send them.
+RESERVED_INTENTS = frozenset({"restart", "session_start", "back", "nlu_fallback"})
+SERVER_ONLY_PREFIX = "EXTERNAL_"
+_PAYLOAD_INTENT = re.compile(r"/([^{@\s]*)")
+
+
+def customer_text(text: str) -> str:
+    """The text to process for what a customer typed: a payload naming a reserved or
+    server-only intent loses its leading slash, so it is read as words, not as a command."""
+    stripped = text.strip()
+    match = _PAYLOAD_INTENT.match(stripped)
+    if match is None:
+        return text
+    intent = match.group(1)
+    if intent in RESERVED_INTENTS or intent.startswith(SERVER_ONLY_PREFIX):
+        return stripped[1:]
+    return text
 
 
 # The wall-clock second a message reached the server, written by our channels into the

@@ -25,6 +25,7 @@ from sanic.request import Request
 
 from bot.domain.chat import (
     NOT_TEXT_REPLY,
+    customer_text,
     metadata_too_big,
     problem_with,
     stamped,
@@ -50,6 +51,11 @@ class RestInput(RasaRestInput):
         sent = request.headers.get("Authorization", "")
         sent = sent[7:] if sent.startswith("Bearer ") else request.args.get("token", "")
         return hmac.compare_digest(sent.encode(), self.token.encode())
+
+    def _extract_message(self, req: Request) -> str | None:
+        """The message text, with reserved and server-only payloads read as words."""
+        text = super()._extract_message(req)
+        return customer_text(text) if isinstance(text, str) else text
 
     def get_metadata(self, request: Request) -> dict[str, Any]:
         """The client's metadata, plus when the message reached this server."""

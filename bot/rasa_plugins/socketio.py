@@ -42,6 +42,7 @@ from sanic import Blueprint
 
 from bot.domain.chat import (
     NOT_TEXT_REPLY,
+    customer_text,
     metadata_too_big,
     problem_with,
     stamped,
@@ -162,7 +163,7 @@ class SocketIOInput(RasaSocketIOInput):
                 return
             metadata = message_metadata(data, self.metadata_key)
             message = UserMessage(
-                str(data.get("message", "")),
+                customer_text(str(data.get("message", ""))),
                 SocketIOOutput(sio, self.bot_message_evt),
                 sender_id,
                 input_channel=self.name(),

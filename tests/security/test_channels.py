@@ -116,3 +116,49 @@ def test_messages_that_are_not_text_or_carry_huge_metadata_are_refused(
         await client.disconnect()
 
     asyncio.run(over_socket())
+
+
+def _event_kinds(assistant: RunningAssistant, sender: str) -> list[tuple[str, str | None]]:
+    with sqlite3.connect(assistant.tracker_db) as db:
+        query = "select type_name, intent_name from events where sender_id = ? order by id"
+        return list(db.execute(query, (sender,)).fetchall())
+
+
+SERVER_COMMANDS = ("/restart", " /session_start", "/back", "/EXTERNAL_nobody_available")
+
+
+def _assert_no_command_ran(kinds: list[tuple[str, str | None]]) -> None:
+    assert ("restart", None) not in kinds
+    assert [kind for kind, _ in kinds].count("session_started") == 1
+    intents = {intent for kind, intent in kinds if kind == "user"}
+    assert not intents & {"restart", "session_start", "back", "EXTERNAL_nobody_available"}
+    assert sum(kind == "user" for kind, _ in kinds) == 1 + len(SERVER_COMMANDS)
+
+
+def test_a_customer_over_rest_cannot_send_server_commands(assistant: RunningAssistant) -> None:
+    sender = f"payloads-{uuid.uuid4().hex[:8]}"
+    assistant.say(sender, "hi")
+    for command in SERVER_COMMANDS:
+        assistant.say(sender, command)  # read as words: an answer, never the command
+    _assert_no_command_ran(_event_kinds(assistant, sender))
+
+
+def test_a_customer_in_the_web_chat_cannot_send_server_commands(
+    assistant: RunningAssistant,
+) -> None:
+    async def scenario() -> str:
+        client, token, received = await _session(assistant.rasa_url, None)
+        sender = token.split("_")[0]
+        for text in ("hi", *SERVER_COMMANDS):
+            before = len(received)
+            await client.emit("user_uttered", {"message": text, "session_id": token})
+            for _ in range(100):  # one answer per message before the next one goes
+                if len(received) > before:
+                    break
+                await asyncio.sleep(0.1)
+        await asyncio.sleep(1.0)
+        await client.disconnect()
+        return sender
+
+    sender = asyncio.run(scenario())
+    _assert_no_command_ran(_event_kinds(assistant, sender))
