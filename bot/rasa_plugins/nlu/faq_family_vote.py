@@ -17,22 +17,17 @@ The intent's `full_retrieval_intent_name` follows when the message's intent is `
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-import joblib
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.rasa_plugins.nlu.tfidf_intent_classifier import build_pipeline
+from bot.rasa_plugins.nlu.faq_rescue import RESPONSE_SELECTOR_KEY
+from bot.rasa_plugins.nlu.tfidf import TFIDF_DEFAULTS, StoredTfidfComponent, build_pipeline
 
-MODEL_FILE = "faq_family_vote.joblib"
-RESPONSE_SELECTOR_KEY = "response_selector"
 FULL_NAME_KEY = "full_retrieval_intent_name"
 
 
@@ -53,59 +48,15 @@ def voted_ranking(
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class FaqFamilyVote(GraphComponent):
+class FaqFamilyVote(StoredTfidfComponent):
     """Average the ResponseSelector's family probabilities with a TF-IDF regression's."""
+
+    MODEL_FILE = "faq_family_vote.joblib"
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         """Retrieval intent, the regression's weight in the vote, and its settings."""
-        return {
-            "retrieval_intent": "faq",
-            "weight": 0.5,
-            "C": 20.0,
-            "word_ngram_range": [1, 2],
-            "char_ngram_range": [2, 5],
-            "max_iter": 5000,
-        }
-
-    def __init__(
-        self,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        fitted: dict[str, Any] | None = None,
-    ) -> None:
-        self._config = {**self.get_default_config(), **config}
-        self._model_storage = model_storage
-        self._resource = resource
-        self._fitted = fitted
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> FaqFamilyVote:
-        return cls(config, model_storage, resource)
-
-    @classmethod
-    def load(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> FaqFamilyVote:
-        """The fitted regression and the answers from the model archive."""
-        try:
-            with model_storage.read_from(resource) as directory:
-                fitted = joblib.load(Path(directory) / MODEL_FILE)
-        except (ValueError, FileNotFoundError):
-            fitted = None
-        return cls(config, model_storage, resource, fitted)
+        return {**TFIDF_DEFAULTS, "retrieval_intent": "faq", "weight": 0.5}
 
     def train(self, training_data: TrainingData) -> Resource:
         """Fit on the retrieval intent's examples; keep each family's responses."""
@@ -121,9 +72,7 @@ class FaqFamilyVote(GraphComponent):
             texts = [e.get(TEXT) for e in examples]
             pipeline.fit(texts, [e.get(INTENT_RESPONSE_KEY) for e in examples])
             responses = {k: training_data.responses.get(f"utter_{k}") for k in keys}
-            self._fitted = {"pipeline": pipeline, "responses": responses}
-            with self._model_storage.write_to(self._resource) as directory:
-                joblib.dump(self._fitted, Path(directory) / MODEL_FILE)
+            return self._store({"pipeline": pipeline, "responses": responses})
         return self._resource
 
     def process(self, messages: list[Message]) -> list[Message]:

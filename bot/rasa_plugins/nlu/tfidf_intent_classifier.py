@@ -17,15 +17,11 @@ vectorisers and model are stored inside the trained model archive (joblib).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import (
     INTENT,
@@ -36,26 +32,8 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline, make_pipeline, make_union
 
-MODEL_FILE = "tfidf_intent_classifier.joblib"
-
-
-def build_pipeline(config: dict[str, Any]) -> Pipeline:
-    """An unfitted TF-IDF (words + characters) -> logistic regression pipeline."""
-    words = TfidfVectorizer(
-        ngram_range=tuple(config["word_ngram_range"]), sublinear_tf=True, lowercase=True
-    )
-    chars = TfidfVectorizer(
-        analyzer="char_wb",
-        ngram_range=tuple(config["char_ngram_range"]),
-        sublinear_tf=True,
-        lowercase=True,
-    )
-    model = LogisticRegression(C=float(config["C"]), max_iter=int(config["max_iter"]))
-    return make_pipeline(make_union(words, chars), model)
+from bot.rasa_plugins.nlu.tfidf import TFIDF_DEFAULTS, StoredTfidfComponent, build_pipeline
 
 
 def ranking(probabilities: np.ndarray, labels: list[str], length: int) -> list[dict[str, Any]]:
@@ -68,58 +46,15 @@ def ranking(probabilities: np.ndarray, labels: list[str], length: int) -> list[d
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class TfidfIntentClassifier(GraphComponent, IntentClassifier):
+class TfidfIntentClassifier(StoredTfidfComponent, IntentClassifier):
     """Logistic regression over TF-IDF word and character n-grams of the message text."""
+
+    MODEL_FILE = "tfidf_intent_classifier.joblib"
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        """C (inverse regularisation), n-gram ranges, iterations, ranking length."""
-        return {
-            "C": 20.0,
-            "word_ngram_range": [1, 2],
-            "char_ngram_range": [2, 5],
-            "max_iter": 5000,
-            "ranking_length": 10,
-        }
-
-    def __init__(
-        self,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        pipeline: Pipeline | None = None,
-    ) -> None:
-        self._config = {**self.get_default_config(), **config}
-        self._model_storage = model_storage
-        self._resource = resource
-        self._pipeline = pipeline
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> TfidfIntentClassifier:
-        return cls(config, model_storage, resource)
-
-    @classmethod
-    def load(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> TfidfIntentClassifier:
-        """The fitted pipeline from the model archive (none if this resource has none)."""
-        try:
-            with model_storage.read_from(resource) as directory:
-                pipeline = joblib.load(Path(directory) / MODEL_FILE)
-        except (ValueError, FileNotFoundError):
-            pipeline = None
-        return cls(config, model_storage, resource, pipeline)
+        """The TF-IDF regression's settings and the ranking length."""
+        return {**TFIDF_DEFAULTS, "ranking_length": 10}
 
     def train(self, training_data: TrainingData) -> Resource:
         """Fit on every example that has an intent and a text; store in the archive."""
@@ -129,20 +64,18 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
             raise ValueError("TfidfIntentClassifier needs examples of at least two intents")
         pipeline = build_pipeline(self._config)
         pipeline.fit([e.get(TEXT) for e in examples], [e.get(INTENT) for e in examples])
-        self._pipeline = pipeline
-        with self._model_storage.write_to(self._resource) as directory:
-            joblib.dump(pipeline, Path(directory) / MODEL_FILE)
-        return self._resource
+        return self._store(pipeline)
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Set `intent` and `intent_ranking` on every message with text."""
-        if self._pipeline is None:
+        pipeline = self._fitted
+        if pipeline is None:
             return messages
         with_text = [m for m in messages if m.get(TEXT)]
         if not with_text:
             return messages
-        probabilities = self._pipeline.predict_proba([m.get(TEXT) for m in with_text])
-        labels = [str(label) for label in self._pipeline.classes_]
+        probabilities = pipeline.predict_proba([m.get(TEXT) for m in with_text])
+        labels = [str(label) for label in pipeline.classes_]
         length = int(self._config["ranking_length"])
         for message, row in zip(with_text, probabilities, strict=True):
             ranked = ranking(row, labels, length)
