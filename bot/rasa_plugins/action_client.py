@@ -34,23 +34,17 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import ssl
 from typing import Any
 
 import aiohttp
 import ujson
 
+from bot.rasa_plugins.patching import patch_once
+
 log = logging.getLogger(__name__)
 
-ENV_SWITCH = "SIGNIN_RASA_SPEEDUPS"
-_installed = False
 _sessions: dict[int, aiohttp.ClientSession] = {}
-
-
-def enabled(env: dict[str, str] | os._Environ[str] | None = None) -> bool:
-    value = (os.environ if env is None else env).get(ENV_SWITCH, "1")
-    return value.strip().lower() not in {"0", "false", "no", "off"}
 
 
 def _shared_session() -> aiohttp.ClientSession:
@@ -169,13 +163,12 @@ def _install_token_header() -> None:
 def install() -> bool:
     """Patch Rasa's action client in this process; returns whether the speed-ups are (now)
     installed (the shared-secret header always is)."""
-    global _installed
     _install_token_header()
-    if _installed:
-        return True
-    if not enabled():
-        log.info("%s=0: Rasa's action client left as it is", ENV_SWITCH)
-        return False
+    return _install_speedups()
+
+
+@patch_once
+def _install_speedups() -> bool:
     from jsonschema.exceptions import best_match
     from jsonschema.validators import validator_for
     from rasa.core.actions.action import RemoteAction
@@ -202,6 +195,5 @@ def install() -> bool:
 
     RemoteAction._validate_action_result = validate_once_built  # type: ignore[method-assign]
     EndpointConfig.request = keep_alive_request  # type: ignore[method-assign]
-    _installed = True
     log.debug("keep-alive action calls and a once-built reply validator installed")
     return True

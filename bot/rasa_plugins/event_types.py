@@ -18,9 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bot.rasa_plugins.action_client import enabled
+from bot.rasa_plugins.patching import patch_once
 
-_installed = False
 ORIGINAL: Callable[..., Any] | None = None
 
 
@@ -40,16 +39,12 @@ def remembering(original: Callable[..., Any]) -> Callable[..., Any]:
     return resolve_by_type
 
 
+@patch_once
 def install() -> bool:
     """Patch `Event.resolve_by_type` in this process; returns whether it is patched."""
-    global _installed, ORIGINAL
-    if _installed:
-        return True
-    if not enabled():
-        return False
+    global ORIGINAL
     from rasa.shared.core.events import Event
 
     ORIGINAL = Event.resolve_by_type
     Event.resolve_by_type = staticmethod(remembering(Event.resolve_by_type))  # type: ignore[method-assign,assignment]
-    _installed = True
     return True

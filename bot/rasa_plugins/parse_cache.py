@@ -34,7 +34,7 @@ from typing import Any
 
 from bot.domain.emails import find_email
 from bot.domain.redaction import redact_reply
-from bot.rasa_plugins.action_client import enabled
+from bot.rasa_plugins.patching import patch_once
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,6 @@ class ParseCache:
 
 
 _cache = ParseCache()
-_installed = False
 
 
 def cache() -> ParseCache:
@@ -91,13 +90,9 @@ def cache() -> ParseCache:
     return _cache
 
 
+@patch_once
 def install() -> bool:
     """Patch Rasa's message processor in this process; returns whether the cache is on."""
-    global _installed
-    if _installed:
-        return True
-    if not enabled():
-        return False
     from rasa.core.processor import MessageProcessor
 
     original = MessageProcessor._parse_message_with_graph
@@ -116,6 +111,5 @@ def install() -> bool:
 
     parse_with_cache._signin_parse_cache = True  # type: ignore[attr-defined]
     MessageProcessor._parse_message_with_graph = parse_with_cache  # type: ignore[method-assign]
-    _installed = True
     log.debug("NLU parse cache installed (%d entries)", _cache.max_entries)
     return True

@@ -27,7 +27,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from bot.rasa_plugins.action_client import enabled
+from bot.rasa_plugins.patching import patch_once
 
 log = logging.getLogger(__name__)
 
@@ -78,21 +78,16 @@ def remembering(original: Filter) -> Filter:
     return get_possible_keys
 
 
-_installed = False
 ORIGINAL_FILTER: Filter | None = None  # Rasa's own, once installed (tests compare with it)
 
 
+@patch_once
 def install() -> bool:
     """Patch RulePolicy in this process; returns whether the answers are remembered."""
-    global _installed, ORIGINAL_FILTER
-    if _installed:
-        return True
-    if not enabled():
-        return False
+    global ORIGINAL_FILTER
     from rasa.core.policies.rule_policy import RulePolicy
 
     ORIGINAL_FILTER = RulePolicy._get_possible_keys
     RulePolicy._get_possible_keys = remembering(RulePolicy._get_possible_keys)  # type: ignore[method-assign]
-    _installed = True
     log.debug("RulePolicy matches remembered")
     return True

@@ -20,10 +20,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bot.rasa_plugins.action_client import enabled
+from bot.rasa_plugins.patching import patch_once
 
 SESSION_START = "action_session_start"
-_installed = False
 
 
 def session_start_events(values: dict[str, str]) -> list[Any]:
@@ -65,17 +64,12 @@ def looking_up_locally(original: Callable[..., Any], local: type) -> Callable[..
     return action_for_name_or_text
 
 
+@patch_once
 def install() -> bool:
     """Patch Rasa's action lookup in this process; returns whether it is patched."""
-    global _installed
-    if _installed:
-        return True
-    if not enabled():
-        return False
     import rasa.core.actions.action as rasa_actions
 
     rasa_actions.action_for_name_or_text = looking_up_locally(  # type: ignore[assignment]
         rasa_actions.action_for_name_or_text, _local_action_class()
     )
-    _installed = True
     return True

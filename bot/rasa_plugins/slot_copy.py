@@ -18,9 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.rasa_plugins.action_client import enabled
-
-_installed = False
+from bot.rasa_plugins.patching import patch_once
 
 
 def fast_copy(slot: Any) -> Any:
@@ -30,13 +28,9 @@ def fast_copy(slot: Any) -> Any:
     return new
 
 
+@patch_once
 def install() -> bool:
     """Give Rasa's `Slot` (and so every slot type) `fast_copy` as `__copy__`."""
-    global _installed
-    if _installed:
-        return True
-    if not enabled():
-        return False
     from rasa.shared.core.slots import Slot
 
     for cls in _slot_classes(Slot):
@@ -46,7 +40,6 @@ def install() -> bool:
         ):
             return False  # a Rasa that copies slots differently: leave it alone
     Slot.__copy__ = fast_copy  # type: ignore[attr-defined]
-    _installed = True
     return True
 
 

@@ -31,11 +31,6 @@ def test_valid_replies_pass_and_invalid_ones_fail_as_before() -> None:
         action._validate_action_result({"events": [{"event": "no-such-event"}]})
 
 
-def test_switch_reads_the_environment() -> None:
-    assert action_client.enabled({})
-    assert not action_client.enabled({action_client.ENV_SWITCH: "0"})
-
-
 def test_calls_reuse_one_connection_and_keep_headers_and_errors() -> None:
     async def main() -> tuple[list, list, int]:
         peers: list = []
