@@ -69,8 +69,7 @@ class FaqFamilyVote(StoredTfidfComponent):
         keys = sorted({e.get(INTENT_RESPONSE_KEY) for e in examples})
         if len(keys) >= 2:
             pipeline = build_pipeline(self._config)
-            texts = [e.get(TEXT) for e in examples]
-            pipeline.fit(texts, [e.get(INTENT_RESPONSE_KEY) for e in examples])
+            pipeline.fit(self.texts(examples), [e.get(INTENT_RESPONSE_KEY) for e in examples])
             responses = {k: training_data.responses.get(f"utter_{k}") for k in keys}
             return self._store({"pipeline": pipeline, "responses": responses})
         return self._resource
@@ -89,7 +88,7 @@ class FaqFamilyVote(StoredTfidfComponent):
             return messages
         pipeline = self._fitted["pipeline"]
         labels = [str(label) for label in pipeline.classes_]
-        probabilities = pipeline.predict_proba([m.get(TEXT) for m in todo])
+        probabilities = pipeline.predict_proba(self.texts(todo))
         for message, row in zip(todo, probabilities, strict=True):
             regression = {label: float(p) for label, p in zip(labels, row, strict=True)}
             self._vote(message, name, regression)

@@ -2,8 +2,9 @@
 
 `build_pipeline` makes the model: TF-IDF features of words, word pairs and character
 n-grams inside words (typos, word forms), sublinear term frequency, logistic regression.
-`StoredTfidfComponent` is the Rasa side both components share: the merged config, and the
-fitted state kept in the trained model archive with joblib (`MODEL_FILE` per component).
+`StoredTfidfComponent` is the Rasa side both components share: the merged config, the
+fitted state kept in the trained model archive with joblib (`MODEL_FILE` per component), and
+the texts they fit and predict on (the vendor's name blanked out, see `vendor_name.py`).
 """
 
 from __future__ import annotations
@@ -15,9 +16,12 @@ import joblib
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import TEXT
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline, make_union
+
+from bot.rasa_plugins.nlu.vendor_name import without_vendor_name
 
 _Component = TypeVar("_Component", bound="StoredTfidfComponent")
 
@@ -89,6 +93,11 @@ class StoredTfidfComponent(GraphComponent):
         except (ValueError, FileNotFoundError):
             fitted = None
         return cls(config, model_storage, resource, fitted)
+
+    @staticmethod
+    def texts(items: list[Any]) -> list[str]:
+        """The text of each message or training example, as the regression sees it."""
+        return [without_vendor_name(str(item.get(TEXT) or "")) for item in items]
 
     def _store(self, fitted: Any) -> Resource:
         """Keep `fitted` for this process and write it into the model archive."""

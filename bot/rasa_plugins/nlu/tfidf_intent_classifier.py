@@ -63,7 +63,7 @@ class TfidfIntentClassifier(StoredTfidfComponent, IntentClassifier):
         if len(labels) < 2:
             raise ValueError("TfidfIntentClassifier needs examples of at least two intents")
         pipeline = build_pipeline(self._config)
-        pipeline.fit([e.get(TEXT) for e in examples], [e.get(INTENT) for e in examples])
+        pipeline.fit(self.texts(examples), [e.get(INTENT) for e in examples])
         return self._store(pipeline)
 
     def process(self, messages: list[Message]) -> list[Message]:
@@ -74,7 +74,7 @@ class TfidfIntentClassifier(StoredTfidfComponent, IntentClassifier):
         with_text = [m for m in messages if m.get(TEXT)]
         if not with_text:
             return messages
-        probabilities = pipeline.predict_proba([m.get(TEXT) for m in with_text])
+        probabilities = pipeline.predict_proba(self.texts(with_text))
         labels = [str(label) for label in pipeline.classes_]
         length = int(self._config["ranking_length"])
         for message, row in zip(with_text, probabilities, strict=True):
