@@ -1,4 +1,5 @@
-"""The fallback rescue: `nlu_fallback` becomes `faq` only when the selector is sure."""
+"""The FAQ rescue: `nlu_fallback`, or a flow barely ahead of `faq`, becomes `faq` only when
+the selector is sure."""
 
 from __future__ import annotations
 
@@ -77,3 +78,61 @@ def test_component_leaves_an_unsure_selector_alone() -> None:
     )
     FaqFallbackRescue({"min_selector_confidence": 0.7}).process([message])
     assert message.get("intent") == FALLBACK
+
+
+@pytest.mark.parametrize(
+    ("best", "faq", "selector_confidence", "expected"),
+    [
+        # a flow barely ahead of faq, the selector sure: the question is answered
+        (("forgot_email", 0.44), 0.40, 0.9, "faq"),
+        (("out_of_scope", 0.44), 0.30, 0.85, "faq"),
+        # clearly ahead: the flow (or out of scope) stays
+        (("forgot_email", 0.50), 0.30, 0.99, None),
+        # close, but the selector is not sure of a family
+        (("forgot_email", 0.44), 0.40, 0.6, None),
+    ],
+)
+def test_a_flow_barely_ahead_of_faq_gives_way_to_a_sure_selector(
+    best: tuple[str, float], faq: float, selector_confidence: float, expected: str | None
+) -> None:
+    name, confidence = best
+    ranking = [{"name": name, "confidence": confidence}, {"name": "faq", "confidence": faq}]
+    intent = rescued_intent(
+        {"name": name, "confidence": confidence},
+        ranking,
+        _selector(selector_confidence),
+        max_margin=0.15,
+    )
+    assert (intent or {}).get("name") == expected
+
+
+def test_the_margin_only_counts_when_faq_is_the_runner_up() -> None:
+    ranking = [
+        {"name": "cant_login", "confidence": 0.35},
+        {"name": "account_locked", "confidence": 0.33},
+        {"name": "faq", "confidence": 0.30},
+    ]
+    intent = rescued_intent(ranking[0], ranking, _selector(0.99), max_margin=0.15)
+    assert intent is None
+
+
+def test_component_puts_faq_first_when_it_overrules_a_flow() -> None:
+    message = Message(
+        data={
+            "text": "is my login name the email?",
+            "intent": {"name": "forgot_email", "confidence": 0.44},
+            "intent_ranking": [
+                {"name": "forgot_email", "confidence": 0.44},
+                {"name": "faq", "confidence": 0.40},
+                {"name": "change_email", "confidence": 0.06},
+            ],
+            "response_selector": _selector(0.95),
+        }
+    )
+    FaqFallbackRescue({"max_margin": 0.15}).process([message])
+    assert message.get("intent") == {"name": "faq", "confidence": 0.40}
+    assert [r["name"] for r in message.get("intent_ranking")] == [
+        "faq",
+        "forgot_email",
+        "change_email",
+    ]
