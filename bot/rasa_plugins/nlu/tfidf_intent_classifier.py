@@ -10,6 +10,13 @@ features: real-customer messages (in-scope macro-F1 0.879 -> 0.903, out-of-scope
 two minutes. Character n-grams carry typos ("pasword", "acount"); sublinear term frequency
 keeps a long message's repeated words from drowning the rest.
 
+A retrieval intent (`faq`, ~1,400 examples over 25 question families) is learned one family
+at a time (`faq/<family>`, each about the size of a flow intent) and its probability is the
+sum over its families: as one class, its bulk of words pulled borderline problems ("signing
+off", "what is my login id") away from their flows. Measured against the same data without
+the FAQ, flows on the held-out file went from 14 messages lost to 2, on real-dev from 4
+lost to 2 gained (`retrieval_families: false` trains on the bare intents).
+
 The component writes `intent` and `intent_ranking` exactly as Rasa's classifiers do, so the
 FallbackClassifier, the FAQ rescue and the policies after it work unchanged. The fitted
 vectorisers and model are stored inside the trained model archive (joblib).
@@ -28,12 +35,27 @@ from rasa.shared.nlu.constants import (
     INTENT_NAME_KEY,
     INTENT_RANKING_KEY,
     PREDICTED_CONFIDENCE_KEY,
+    RESPONSE_IDENTIFIER_DELIMITER,
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.rasa_plugins.nlu.tfidf import TFIDF_DEFAULTS, StoredTfidfComponent, build_pipeline
+
+
+def by_intent(probabilities: np.ndarray, labels: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Columns of `intent/<key>` labels summed into one column per intent (rows unchanged).
+
+    Labels without a key pass through, so a model trained on bare intents is unchanged.
+    """
+    owners = [label.split(RESPONSE_IDENTIFIER_DELIMITER, 1)[0] for label in labels]
+    intents = sorted(set(owners))
+    index = {intent: i for i, intent in enumerate(intents)}
+    summed = np.zeros((probabilities.shape[0], len(intents)))
+    for column, owner in enumerate(owners):
+        summed[:, index[owner]] += probabilities[:, column]
+    return summed, intents
 
 
 def ranking(probabilities: np.ndarray, labels: list[str], length: int) -> list[dict[str, Any]]:
@@ -54,16 +76,23 @@ class TfidfIntentClassifier(StoredTfidfComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         """The TF-IDF regression's settings and the ranking length."""
-        return {**TFIDF_DEFAULTS, "ranking_length": 10}
+        return {**TFIDF_DEFAULTS, "ranking_length": 10, "retrieval_families": True}
 
     def train(self, training_data: TrainingData) -> Resource:
-        """Fit on every example that has an intent and a text; store in the archive."""
+        """Fit on every example that has an intent and a text; store in the archive.
+
+        With `retrieval_families` a retrieval intent's examples keep their family
+        (`faq/<family>`) as the label; `process` sums the families back into the intent.
+        """
         examples = [e for e in training_data.intent_examples if e.get(TEXT) and e.get(INTENT)]
-        labels = {e.get(INTENT) for e in examples}
-        if len(labels) < 2:
+        if len({e.get(INTENT) for e in examples}) < 2:
             raise ValueError("TfidfIntentClassifier needs examples of at least two intents")
+        if self._config["retrieval_families"]:
+            labels = [e.get_full_intent() for e in examples]
+        else:
+            labels = [e.get(INTENT) for e in examples]
         pipeline = build_pipeline(self._config)
-        pipeline.fit(self.texts(examples), [e.get(INTENT) for e in examples])
+        pipeline.fit(self.texts(examples), labels)
         return self._store(pipeline)
 
     def process(self, messages: list[Message]) -> list[Message]:
@@ -74,8 +103,10 @@ class TfidfIntentClassifier(StoredTfidfComponent, IntentClassifier):
         with_text = [m for m in messages if m.get(TEXT)]
         if not with_text:
             return messages
-        probabilities = pipeline.predict_proba(self.texts(with_text))
-        labels = [str(label) for label in pipeline.classes_]
+        probabilities, labels = by_intent(
+            pipeline.predict_proba(self.texts(with_text)),
+            [str(label) for label in pipeline.classes_],
+        )
         length = int(self._config["ranking_length"])
         for message, row in zip(with_text, probabilities, strict=True):
             ranked = ranking(row, labels, length)
