@@ -26,7 +26,7 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 
 
 .PHONY: models purge
-.PHONY: help setup run run-production scale-deps deploy-check shell train test lint format validate test-stories nlu-eval bench-nlu bench-faq bench-reset-timing bench-load insights retrain pytest e2e-deps widget widget-check screenshots clean lock
+.PHONY: help setup run run-production scale-deps deploy-check shell train test lint format validate test-stories nlu-eval bench-nlu bench-faq bench-faq-flows bench-reset-timing bench-load insights retrain pytest e2e-deps widget widget-check screenshots clean lock
 
 help:
 	@echo "make run        set up, train if needed, start the assistant (Ctrl-C stops)"
@@ -35,6 +35,7 @@ help:
 	@echo "make train      train a candidate if data or config changed (the first one becomes a release)"
 	@echo "make bench-nlu  accuracy, macro-F1, fallback sweep on held-out and real dev data"
 	@echo "make bench-faq  fresh questions about the sign-in guide: right answer, key fact stated"
+	@echo "make bench-faq-flows  flows with and without the FAQ: per-intent F1 side by side, chart"
 	@echo "make bench-reset-timing  reset reply timing, account vs no account"
 	@echo "make bench-load this assistant vs the stock Rasa bot under 20 concurrent customers"
 	@echo "make run-production  2 Rasa + 2 action servers behind nginx on PostgreSQL/Redis/RabbitMQ"
@@ -135,6 +136,12 @@ bench-nlu: train
 # must get its own family's answer, and that answer must state the key fact. Fails otherwise.
 bench-faq: train
 	$(PY) -m bot.modelops.bench_nlu --model $(MODEL) --faq-only --faq tests/nlu/faq_fresh.yml \
+	  --out results/nlu
+
+# What the FAQ costs the flows: the same NLU pipeline trained without it, side by side with the
+# current model on every held-out and real-dev line that is not an FAQ question (JSON + chart).
+bench-faq-flows: train
+	$(PY) -m bot.modelops.faq_flows --model $(MODEL) --data tests/nlu/heldout.yml --data $(DEV_NLU) \
 	  --out results/nlu
 
 retrain: setup
