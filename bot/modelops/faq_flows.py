@@ -27,9 +27,9 @@ from typing import Any
 
 import yaml
 
+from bot.modelops.faq_fresh import FAQ_INTENT as RETRIEVAL_INTENT
 from bot.modelops.nlu_metrics import f1_per_label
 
-RETRIEVAL_INTENT = "faq"
 # Pipeline components that only serve the retrieval intent (matched on the class name)
 FAQ_ONLY_COMPONENTS = ("ResponseSelector", "FaqFallbackRescue", "FaqFamilyVote")
 
@@ -142,9 +142,8 @@ def format_comparison(result: FlowComparison) -> list[str]:
         out.append(f"  {intent:22s} {s['n']:4.0f}  {s['without']:10.3f}  {s['with']:9.3f}{mark}")
     for tag, lines in (("lost", result.lost), ("gained", result.gained)):
         for line in lines:
-            seen = line.with_faq if tag == "lost" else line.without_faq
-            out.append(f"  {tag:6s} {line.gold} ({'now' if tag == 'lost' else 'was'} {seen}): ")
-            out[-1] += line.text[:100]
+            seen = f"now {line.with_faq}" if tag == "lost" else f"was {line.without_faq}"
+            out.append(f"  {tag:6s} {line.gold} ({seen}): {line.text[:100]}")
     return out
 
 
@@ -198,10 +197,12 @@ def train_without_faq(config: Path, nlu_dir: Path, workdir: Path) -> Path:
     return Path(model)
 
 
-def _predictions(model: Path, texts: list[str]) -> list[str]:
+def _predictions(model: Path, sets: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The final intent of every text of every data set, the model loaded once."""
     from bot.modelops.bench_nlu import _load_agent, _parse_all
 
-    return asyncio.run(_parse_all(_load_agent(model), texts)).final
+    agent = _load_agent(model)
+    return {name: asyncio.run(_parse_all(agent, texts)).final for name, texts in sets.items()}
 
 
 def run(model: Path, datasets: Sequence[str], config: Path, nlu_dir: Path, out: Path) -> int:
@@ -213,10 +214,10 @@ def run(model: Path, datasets: Sequence[str], config: Path, nlu_dir: Path, out: 
     for missing in sorted(set(datasets) - set(present)):
         print(f"note: {missing} is not here; skipped", file=sys.stderr)
     sets = {d: load_examples(d) for d in present}
+    texts = {d: examples[0] for d, examples in sets.items()}
     with tempfile.TemporaryDirectory(prefix="without-faq-") as workdir:
-        without_model = train_without_faq(config, nlu_dir, Path(workdir))
-        without = {d: _predictions(without_model, texts) for d, (texts, _) in sets.items()}
-    with_faq = {d: _predictions(model, texts) for d, (texts, _) in sets.items()}
+        without = _predictions(train_without_faq(config, nlu_dir, Path(workdir)), texts)
+    with_faq = _predictions(model, texts)
     results = [compare(d, *sets[d], without[d], with_faq[d]) for d in present]
     for result in results:
         print("\n".join(format_comparison(result)))
